@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# Installs whatever the build and the tests need and is missing. Idempotent: every step
+# checks first and skips what is already there, so a warm machine spends seconds here.
+#
+#   scripts/install.sh serve   tools to build and serve the playground
+#   scripts/install.sh test    the above plus browsers and drivers for the browser tests
+#
+# Every version is pinned here or in rust-toolchain.toml; nothing is downloaded outside the
+# package registries (crates.io, Debian's apt, npm).
+set -euo pipefail
+
+WASM_BINDGEN_VERSION=0.2.130   # must equal the wasm-bindgen version in Cargo.lock
+WASM_PACK_VERSION=0.15.1
+GECKODRIVER_VERSION=0.37.1
+
+what=${1:-test}
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+export PATH="$HOME/.cargo/bin:$PATH"
+
+say() { printf '\033[1minstall:\033[0m %s\n' "$*"; }
+
+# --- Rust toolchain named by rust-toolchain.toml (RUSTUP_AUTO_INSTALL=0 needs this step) ---
+if ! rustup target list --installed 2>/dev/null | grep -q '^wasm32-unknown-unknown$'; then
+  say "rust toolchain and wasm32 target (rust-toolchain.toml)"
+  rustup toolchain install
+fi
+
+# --- cargo-installed tools, each at its pinned version ---
+cargo_tool() { # name version binary [extra cargo install args...]
+  local name=$1 version=$2 bin=$3; shift 3
+  if command -v "$bin" >/dev/null 2>&1 && "$bin" --version 2>/dev/null | grep -q "$version"; then
+    return 0
+  fi
+  say "$name $version (cargo install, a few minutes)"
+  cargo install --quiet --force "$name" --version "=$version" "$@"
+}
+# wasm-bindgen-cli: --locked fails for this version (a pinned dependency is missing from the mirror).
+cargo_tool wasm-bindgen-cli "$WASM_BINDGEN_VERSION" wasm-bindgen
+cargo_tool wasm-pack "$WASM_PACK_VERSION" wasm-pack --locked
+
+# --- node (for the static server); Debian's node is enough ---
+if ! command -v node >/dev/null 2>&1; then
+  say "nodejs (apt)"
+  apt_updated=1; apt-get update -qq && apt-get install -y -qq nodejs npm >/dev/null
+fi
+
+[ "$what" = serve ] && exit 0
+
+# --- browsers and drivers for wasm-pack's headless tests ---
+apt_pkgs=()
+command -v chromium >/dev/null 2>&1 || apt_pkgs+=(chromium)
+command -v chromedriver >/dev/null 2>&1 || apt_pkgs+=(chromium-driver)
+command -v firefox-esr >/dev/null 2>&1 || command -v firefox >/dev/null 2>&1 || apt_pkgs+=(firefox-esr)
+if [ ${#apt_pkgs[@]} -gt 0 ]; then
+  say "${apt_pkgs[*]} (apt)"
+  [ -n "${apt_updated:-}" ] || apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${apt_pkgs[@]}" >/dev/null
+fi
+# Debian has no geckodriver package; crates.io does.
+cargo_tool geckodriver "$GECKODRIVER_VERSION" geckodriver --locked
+say "all tools present"

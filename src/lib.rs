@@ -1,0 +1,24 @@
+//! attention-playground: transformer attention, readable and fast, for the browser.
+//!
+//! - [`reference`]: every stage of attention as a small ndarray function, the truth.
+//! - [`mask`]: one composable mask type (causal, padding, windows, global+local, block-sparse,
+//!   strided, custom, and their combinations).
+//! - [`kernels`]: fast kernels on flat f32 slices (scalar, 4-lane vector, tiled online softmax),
+//!   each tested against the reference.
+//! - [`model`] and [`trace`]: the toy model and the per-stage trace the playground page shows.
+//! - `wasm` (wasm32 only): the JavaScript API, a thin layer over the above.
+
+pub mod error;
+pub mod kernels;
+pub mod mask;
+pub mod model;
+pub mod reference;
+pub mod trace;
+
+#[cfg(target_arch = "wasm32")]
+mod wasm;
+
+pub use error::{Error, Result};
+pub use kernels::{attention, Isa, Kernel, Problem, Shape};
+pub use mask::{BlockPattern, Mask, MaskStats};
+pub use trace::{trace, Stage, Trace, TraceInput, TraceRequest};

@@ -1,0 +1,91 @@
+//! Every kernel variant against the readable reference, on random shapes and masks (proptest),
+//! plus the sizes where tiling goes wrong first: multiples of the tile and one either side.
+#![cfg(not(target_arch = "wasm32"))]
+
+mod suite;
+
+use attention_playground::{kernels, Kernel, Mask, Problem, Shape};
+use proptest::prelude::*;
+use suite::{check, Case, MASK_KINDS};
+
+fn check_all(case: &Case) -> Result<(), String> {
+    Kernel::all().into_iter().try_for_each(|k| check(k, case))
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 160, ..ProptestConfig::default() })]
+
+    #[test]
+    fn kernels_match_reference_on_random_shapes_and_masks(
+        seed in any::<u64>(),
+        kv_heads in 1usize..=3,
+        group in 1usize..=3,
+        seq_q in 1usize..=300,
+        same_len in any::<bool>(),
+        seq_kv in 1usize..=300,
+        head_dim in 1usize..=130,
+        mask_kind in 0usize..MASK_KINDS,
+    ) {
+        let seq_kv = if same_len { seq_q } else { seq_kv };
+        let case = Case::new(seed, kv_heads, group, seq_q, seq_kv, head_dim, mask_kind);
+        if let Err(e) = check_all(&case) {
+            prop_assert!(false, "{}", e);
+        }
+    }
+}
+
+#[test]
+fn tile_edges_and_odd_head_dims() {
+    let mut seed = 7;
+    for n in [1, 3, 4, 5, 63, 64, 65, 127, 128, 129, 257] {
+        for d in [1, 3, 4, 7, 8, 9, 64, 130] {
+            for kind in [0, 1, 3, 8] {
+                seed += 1;
+                let case = Case::new(seed, 1, 2, n, n, d, kind);
+                check_all(&case).unwrap();
+            }
+        }
+    }
+}
+
+#[test]
+fn every_mask_kind_on_every_kernel() {
+    for kind in 0..MASK_KINDS {
+        for seed in 0..6 {
+            let case = Case::new(1000 * kind as u64 + seed, 2, 2, 97 + seed as usize * 31, 150, 24, kind);
+            check_all(&case).unwrap();
+        }
+    }
+}
+
+#[test]
+fn decode_one_query_against_many_keys() {
+    for (nk, kind) in [(512, 0), (700, 1), (1000, 3)] {
+        let case = Case::new(nk as u64, 2, 4, 1, nk, 64, kind);
+        check_all(&case).unwrap();
+    }
+}
+
+#[test]
+fn huge_logits_give_no_nan() {
+    // q . k = 1e4 for the first key: softmax must saturate, not overflow.
+    let shape = Shape { heads: 1, kv_heads: 1, seq_q: 2, seq_kv: 70, head_dim: 1 };
+    let q = vec![100.0, -100.0];
+    let mut k = vec![0.5; 70];
+    k[0] = 100.0;
+    let v: Vec<f32> = (0..70).map(|j| j as f32).collect();
+    for mask in [Mask::None, Mask::Causal] {
+        let p = Problem::new(shape, Some(1.0), &mask).unwrap();
+        for kernel in Kernel::all() {
+            let out = kernels::attention(kernel, &p, &q, &k, &v).unwrap();
+            assert!(out.iter().all(|x| x.is_finite()), "{}: {out:?}", kernel.name());
+            assert_eq!(out[0], 0.0, "{}: query 0 puts all its weight on key 0 (value 0)", kernel.name());
+        }
+    }
+}
+
+#[test]
+fn results_do_not_depend_on_the_kernel_beyond_tolerance_at_larger_sizes() {
+    let case = Case::new(42, 2, 2, 600, 600, 64, 1);
+    check_all(&case).unwrap();
+}
