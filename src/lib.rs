@@ -16,7 +16,7 @@ pub mod reference;
 pub mod trace;
 
 #[cfg(target_arch = "wasm32")]
-mod wasm;
+pub mod wasm;
 
 pub use error::{Error, Result};
 pub use kernels::{attention, Isa, Kernel, Problem, Shape};
