@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Every test: native (`cargo test`, the benchmark compiled), then the browser suite in headless
+# Chromium and Firefox for each wasm build. `scripts/test.sh native` or `browsers` runs one part.
+# Ends with one line: "total: N passed, N failed".
+set -uo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+export PATH="$HOME/.cargo/bin:$PATH"
+part=${1:-all}
+passed=0 failed=0 status=0
+mkdir -p target
+
+count() { # adds up "test result: ... N passed; M failed" lines of a log
+  local p f
+  read -r p f < <(awk '/^test result:/ { for (i = 1; i < NF; i++) { if ($(i+1) ~ /^passed/) p += $i; if ($(i+1) ~ /^failed/) f += $i } }
+                       END { print p + 0, f + 0 }' "$1")
+  passed=$((passed + p)); failed=$((failed + f))
+}
+
+if [ "$part" = all ] || [ "$part" = native ]; then
+  echo "== native: cargo test"
+  cargo test --quiet 2>&1 | tee target/native-test.log | grep -E '^(test result|running|failures|---- )|panicked' 
+  [ "${PIPESTATUS[0]}" = 0 ] || status=1
+  count target/native-test.log
+  echo "== native: cargo bench --no-run (the benchmark compiles)"
+  cargo bench --quiet --no-run >target/native-bench-build.log 2>&1 || { status=1; failed=$((failed + 1)); tail -20 target/native-bench-build.log; }
+fi
+
+if [ "$part" = all ] || [ "$part" = browsers ]; then
+  scripts/test-browsers.sh | tee target/browser-test.log
+  [ "${PIPESTATUS[0]}" = 0 ] || status=1
+  line=$(grep -E '^browsers:' target/browser-test.log | tail -1)
+  p=$(sed -nE 's/.* ([0-9]+) passed.*/\1/p' <<<"$line"); f=$(sed -nE 's/.* ([0-9]+) failed.*/\1/p' <<<"$line")
+  passed=$((passed + ${p:-0})); failed=$((failed + ${f:-0}))
+  [ -n "$line" ] || { status=1; failed=$((failed + 1)); }
+fi
+
+echo
+[ $status = 0 ] && [ $failed = 0 ] || status=1
+echo "total: $passed passed, $failed failed"
+exit $status
