@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # Runs the browser suite (tests/web.rs) with wasm-pack in headless Chromium and Firefox, once per
 # build: no SIMD, SIMD128, and SIMD128 + relaxed SIMD. Each build has its own target folder so a
-# warm run rebuilds nothing. Prints a line per run and a total.
+# warm run rebuilds nothing; the folders live in $AP_CACHE (see test.sh) so that fresh clones
+# share them. Prints a line per run and a total.
 set -uo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 export PATH="$HOME/.cargo/bin:$PATH"
 export CHROMEDRIVER=${CHROMEDRIVER:-/usr/bin/chromedriver}
 export GECKODRIVER=${GECKODRIVER:-$(command -v geckodriver)}
+AP_CACHE=${AP_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/attention-playground}
 
 # build name | rustflags | what buildInfo().simd must say
 builds=(
@@ -24,7 +26,7 @@ for entry in "${builds[@]}"; do
   for browser in $browsers; do
     log="target/browser-test-$name-$browser.log"
     echo "== wasm-pack test --headless --$browser ($name build)"
-    RUSTFLAGS="$flags" EXPECT_SIMD="$simd" CARGO_TARGET_DIR="target/wasm-$name" \
+    RUSTFLAGS="$flags" EXPECT_SIMD="$simd" CARGO_TARGET_DIR="$AP_CACHE/wasm-$name" \
       wasm-pack --log-level warn test --headless "--$browser" -- --test web >"$log" 2>&1
     rc=$?
     result=$(grep -E '^test result:' "$log" | tail -1)

@@ -6,6 +6,9 @@ set -uo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 export PATH="$HOME/.cargo/bin:$PATH"
+# Builds go to a cache outside the checkout, so a fresh clone on a warm machine (as CI is)
+# rebuilds only this crate, not its dependencies. A fresh machine simply fills it.
+export AP_CACHE=${AP_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/attention-playground}
 part=${1:-all}
 passed=0 failed=0 status=0
 mkdir -p target
@@ -19,11 +22,11 @@ count() { # adds up "test result: ... N passed; M failed" lines of a log
 
 if [ "$part" = all ] || [ "$part" = native ]; then
   echo "== native: cargo test"
-  cargo test --quiet 2>&1 | tee target/native-test.log | grep -E '^(test result|running|failures|---- )|panicked' 
+  CARGO_TARGET_DIR="$AP_CACHE/native" cargo test --quiet 2>&1 | tee target/native-test.log | grep -E '^(test result|running|failures|---- )|panicked' 
   [ "${PIPESTATUS[0]}" = 0 ] || status=1
   count target/native-test.log
   echo "== native: cargo bench --no-run (the benchmark compiles)"
-  cargo bench --quiet --no-run >target/native-bench-build.log 2>&1 || { status=1; failed=$((failed + 1)); tail -20 target/native-bench-build.log; }
+  CARGO_TARGET_DIR="$AP_CACHE/native" cargo bench --quiet --no-run >target/native-bench-build.log 2>&1 || { status=1; failed=$((failed + 1)); tail -20 target/native-bench-build.log; }
 fi
 
 if [ "$part" = all ] || [ "$part" = browsers ]; then
