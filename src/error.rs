@@ -11,13 +11,21 @@ pub enum Error {
     /// A size is zero, inconsistent or not divisible as required.
     Shape(String),
     /// A buffer's length does not match the sizes it was declared with.
-    Length { name: &'static str, expected: usize, got: usize },
+    Length {
+        name: &'static str,
+        expected: usize,
+        got: usize,
+    },
     /// A mask parameter is invalid or names a token outside the sequence.
     Mask(String),
     /// An input contains NaN or an infinity.
     NonFinite { name: &'static str, index: usize },
     /// The buffers the request needs would exceed what the engine may allocate.
-    TooLarge { what: String, bytes: u64, limit: u64 },
+    TooLarge {
+        what: String,
+        bytes: u64,
+        limit: u64,
+    },
     /// Any other invalid option (scale, model sizes, overrides, stage names).
     Config(String),
 }
@@ -56,7 +64,11 @@ pub const MEMORY_LIMIT_BYTES: u64 = 768 << 20;
 pub fn check_f32_budget(what: &str, count: Option<u64>) -> Result<()> {
     let bytes = count.and_then(|c| c.checked_mul(4)).unwrap_or(u64::MAX);
     if bytes > MEMORY_LIMIT_BYTES {
-        return Err(Error::TooLarge { what: what.to_string(), bytes, limit: MEMORY_LIMIT_BYTES });
+        return Err(Error::TooLarge {
+            what: what.to_string(),
+            bytes,
+            limit: MEMORY_LIMIT_BYTES,
+        });
     }
     Ok(())
 }

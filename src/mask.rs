@@ -61,7 +61,12 @@ pub enum BlockPattern {
     /// For each query block: the `local` nearest key blocks on each side of its diagonal block
     /// (0 keeps the diagonal only), plus `random` key blocks drawn from `seed`. With `causal`,
     /// blocks after the diagonal are removed (and elements after the diagonal too).
-    Generated { local: usize, random: usize, seed: u64, causal: bool },
+    Generated {
+        local: usize,
+        random: usize,
+        seed: u64,
+        causal: bool,
+    },
 }
 
 /// How much of a tile a mask keeps.
@@ -96,12 +101,19 @@ impl Mask {
     /// questions about this mask at these lengths.
     pub fn view(&self, seq_q: usize, seq_kv: usize) -> Result<MaskView<'_>> {
         self.validate(seq_q, seq_kv, 0)?;
-        Ok(MaskView { mask: self, seq_q, seq_kv, offset: seq_kv as isize - seq_q as isize })
+        Ok(MaskView {
+            mask: self,
+            seq_q,
+            seq_kv,
+            offset: seq_kv as isize - seq_q as isize,
+        })
     }
 
     fn validate(&self, nq: usize, nk: usize, depth: usize) -> Result<()> {
         if depth > MAX_DEPTH {
-            return Err(Error::Mask(format!("masks nest more than {MAX_DEPTH} levels deep")));
+            return Err(Error::Mask(format!(
+                "masks nest more than {MAX_DEPTH} levels deep"
+            )));
         }
         match self {
             Mask::None | Mask::Causal => Ok(()),
@@ -125,7 +137,9 @@ impl Mask {
                     )));
                 }
                 if !globals.windows(2).all(|w| w[0] < w[1]) {
-                    return Err(Error::Mask("global tokens must be sorted and distinct (use Mask::global_local)".into()));
+                    return Err(Error::Mask(
+                        "global tokens must be sorted and distinct (use Mask::global_local)".into(),
+                    ));
                 }
                 Ok(())
             }
@@ -183,7 +197,10 @@ pub struct MaskView<'a> {
 
 /// Distance range `pos(i) - j` over a tile, as (min, max).
 fn distance_range(offset: isize, rows: &Range<usize>, cols: &Range<usize>) -> (isize, isize) {
-    (rows.start as isize + offset - (cols.end as isize - 1), rows.end as isize - 1 + offset - cols.start as isize)
+    (
+        rows.start as isize + offset - (cols.end as isize - 1),
+        rows.end as isize - 1 + offset - cols.start as isize,
+    )
 }
 
 /// Coverage of "lo <= d <= hi" over a distance range.
@@ -233,7 +250,9 @@ impl<'a> MaskView<'a> {
             }
             Mask::GlobalLocal { globals, size } => {
                 let (lo, hi) = Self::window_band(*size, false);
-                (lo..=hi).contains(&d) || globals.binary_search(&i).is_ok() || globals.binary_search(&j).is_ok()
+                (lo..=hi).contains(&d)
+                    || globals.binary_search(&i).is_ok()
+                    || globals.binary_search(&j).is_ok()
             }
             Mask::BlockSparse { block, pattern } => {
                 let (qb, kb) = (i / block, j / block);
@@ -244,7 +263,9 @@ impl<'a> MaskView<'a> {
                     }
                 }
             }
-            Mask::Strided { stride, causal } => d.rem_euclid(*stride as isize) == 0 && (!causal || d >= 0),
+            Mask::Strided { stride, causal } => {
+                d.rem_euclid(*stride as isize) == 0 && (!causal || d >= 0)
+            }
             Mask::Custom { allowed } => allowed[i * self.seq_kv + j],
             Mask::All(masks) => masks.iter().all(|m| self.with(m).allowed(i, j)),
             Mask::Any(masks) => masks.iter().any(|m| self.with(m).allowed(i, j)),
@@ -258,7 +279,15 @@ impl<'a> MaskView<'a> {
 
     /// Does a generated block pattern keep key block `kb` for query row `i`?
     fn generated_block(&self, block: usize, pattern: &BlockPattern, i: usize, kb: usize) -> bool {
-        let BlockPattern::Generated { local, random, seed, causal } = pattern else { unreachable!() };
+        let BlockPattern::Generated {
+            local,
+            random,
+            seed,
+            causal,
+        } = pattern
+        else {
+            unreachable!()
+        };
         let diag = self.diagonal_block(block, i);
         let kb_i = kb as isize;
         if *causal && kb_i > diag {
@@ -269,7 +298,10 @@ impl<'a> MaskView<'a> {
         }
         let key_blocks = self.seq_kv.div_ceil(block) as u64;
         let qb = (i / block) as u64;
-        (0..*random as u64).any(|r| splitmix64(seed ^ splitmix64(qb.wrapping_mul(0x1000_0001).wrapping_add(r))) % key_blocks == kb as u64)
+        (0..*random as u64).any(|r| {
+            splitmix64(seed ^ splitmix64(qb.wrapping_mul(0x1000_0001).wrapping_add(r))) % key_blocks
+                == kb as u64
+        })
     }
 
     /// How much of the tile `rows x cols` the mask keeps. Exact for every mask kind: when the
@@ -330,7 +362,9 @@ impl<'a> MaskView<'a> {
                     while ks < cols.end {
                         let ke = ((ks / b + 1) * b).min(cols.end);
                         let kept = match pattern {
-                            BlockPattern::Layout(layout) => layout[(qs / b) * self.seq_kv.div_ceil(b) + ks / b],
+                            BlockPattern::Layout(layout) => {
+                                layout[(qs / b) * self.seq_kv.div_ceil(b) + ks / b]
+                            }
                             // Rows of one query block can straddle two diagonal blocks when the
                             // offset is not a multiple of the block: ask both ends.
                             BlockPattern::Generated { .. } => {
@@ -351,7 +385,9 @@ impl<'a> MaskView<'a> {
                 match (any, all) {
                     (false, _) => Coverage::Empty,
                     (true, true) => match pattern {
-                        BlockPattern::Generated { causal: true, .. } => band(dmin, dmax, 0, isize::MAX),
+                        BlockPattern::Generated { causal: true, .. } => {
+                            band(dmin, dmax, 0, isize::MAX)
+                        }
                         _ => Coverage::Full,
                     },
                     _ => Coverage::Partial,
@@ -361,7 +397,11 @@ impl<'a> MaskView<'a> {
                 if *causal && dmax < 0 {
                     Coverage::Empty
                 } else if *stride == 1 {
-                    if *causal { band(dmin, dmax, 0, isize::MAX) } else { Coverage::Full }
+                    if *causal {
+                        band(dmin, dmax, 0, isize::MAX)
+                    } else {
+                        Coverage::Full
+                    }
                 } else {
                     self.scan(rows, cols)
                 }
@@ -377,7 +417,11 @@ impl<'a> MaskView<'a> {
                     }
                 }
                 // Two partial masks can still remove everything together.
-                if result == Coverage::Partial { self.scan(rows, cols) } else { result }
+                if result == Coverage::Partial {
+                    self.scan(rows, cols)
+                } else {
+                    result
+                }
             }
             Mask::Any(masks) => {
                 let mut result = Coverage::Empty;
@@ -388,7 +432,11 @@ impl<'a> MaskView<'a> {
                         Coverage::Empty => {}
                     }
                 }
-                if result == Coverage::Partial { self.scan(rows, cols) } else { result }
+                if result == Coverage::Partial {
+                    self.scan(rows, cols)
+                } else {
+                    result
+                }
             }
         }
     }
@@ -421,10 +469,13 @@ impl<'a> MaskView<'a> {
                 let k1 = (k0 + STATS_TILE).min(self.seq_kv);
                 match self.coverage(q0..q1, k0..k1) {
                     Coverage::Empty => {}
-                    Coverage::Full => row_counts[..q1 - q0].iter_mut().for_each(|c| *c += (k1 - k0) as u64),
+                    Coverage::Full => row_counts[..q1 - q0]
+                        .iter_mut()
+                        .for_each(|c| *c += (k1 - k0) as u64),
                     Coverage::Partial => {
                         for i in q0..q1 {
-                            row_counts[i - q0] += (k0..k1).filter(|&j| self.allowed(i, j)).count() as u64;
+                            row_counts[i - q0] +=
+                                (k0..k1).filter(|&j| self.allowed(i, j)).count() as u64;
                         }
                     }
                 }
@@ -436,6 +487,10 @@ impl<'a> MaskView<'a> {
                 }
             }
         }
-        MaskStats { allowed_pairs, total_pairs: self.seq_q as u64 * self.seq_kv as u64, empty_rows }
+        MaskStats {
+            allowed_pairs,
+            total_pairs: self.seq_q as u64 * self.seq_kv as u64,
+            empty_rows,
+        }
     }
 }

@@ -27,7 +27,11 @@ pub fn tokenize(text: &str) -> Vec<Token> {
     for seg in text.split_word_bounds() {
         let len = seg.encode_utf16().count();
         if !seg.chars().all(char::is_whitespace) {
-            tokens.push(Token { text: seg.to_string(), start: utf16, end: utf16 + len });
+            tokens.push(Token {
+                text: seg.to_string(),
+                start: utf16,
+                end: utf16 + len,
+            });
         }
         utf16 += len;
     }
@@ -50,7 +54,13 @@ pub struct ToyConfig {
 
 impl Default for ToyConfig {
     fn default() -> Self {
-        ToyConfig { d_model: 16, heads: 2, kv_heads: 2, seed: 1, positional: true }
+        ToyConfig {
+            d_model: 16,
+            heads: 2,
+            kv_heads: 2,
+            seed: 1,
+            positional: true,
+        }
     }
 }
 
@@ -78,8 +88,8 @@ impl Param {
             "wo" => Param::Wo,
             other => {
                 return Err(Error::Config(format!(
-                    "unknown matrix \"{other}\" in overrides; use one of x, x-context, wq, wk, wv, wo"
-                )))
+                "unknown matrix \"{other}\" in overrides; use one of x, x-context, wq, wk, wv, wo"
+            )))
             }
         })
     }
@@ -139,18 +149,30 @@ impl Rng {
 
 /// FNV-1a: a stable hash of a word.
 fn fnv1a(text: &str) -> u64 {
-    text.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| (h ^ b as u64).wrapping_mul(0x0000_0100_0000_01b3))
+    text.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
+        (h ^ b as u64).wrapping_mul(0x0000_0100_0000_01b3)
+    })
 }
 
 impl ToyModel {
     /// Builds the model, checking the sizes.
     pub fn new(config: ToyConfig) -> Result<ToyModel> {
-        let ToyConfig { d_model, heads, kv_heads, seed, .. } = config;
+        let ToyConfig {
+            d_model,
+            heads,
+            kv_heads,
+            seed,
+            ..
+        } = config;
         if !(4..=64).contains(&d_model) {
-            return Err(Error::Config(format!("dModel must be between 4 and 64, got {d_model}")));
+            return Err(Error::Config(format!(
+                "dModel must be between 4 and 64, got {d_model}"
+            )));
         }
         if !(1..=8).contains(&heads) {
-            return Err(Error::Config(format!("heads must be between 1 and 8, got {heads}")));
+            return Err(Error::Config(format!(
+                "heads must be between 1 and 8, got {heads}"
+            )));
         }
         if d_model % heads != 0 {
             return Err(Error::Config(format!(
@@ -158,11 +180,13 @@ impl ToyModel {
             )));
         }
         if kv_heads == 0 || heads % kv_heads != 0 {
-            return Err(Error::Config(format!("heads ({heads}) must be a multiple of kvHeads ({kv_heads})")));
+            return Err(Error::Config(format!(
+                "heads ({heads}) must be a multiple of kvHeads ({kv_heads})"
+            )));
         }
         let head_dim = d_model / heads;
         let a = (3.0 / d_model as f32).sqrt(); // uniform(-a, a) has variance 1/d_model
-        let mut rng = Rng(seed ^ 0x5EED_0F_A77E_4710);
+        let mut rng = Rng(seed ^ 0x005E_ED0F_A77E_4710);
         Ok(ToyModel {
             config,
             head_dim,
@@ -175,8 +199,11 @@ impl ToyModel {
 
     /// The embedding of one word: the same word (case-insensitive) always gives the same vector.
     pub fn embedding(&self, word: &str) -> Vec<f32> {
-        let mut rng = Rng(fnv1a(&word.to_lowercase()) ^ self.config.seed.wrapping_mul(0xA24B_AED4_963E_E407));
-        (0..self.config.d_model).map(|_| rng.uniform(3f32.sqrt())).collect()
+        let mut rng =
+            Rng(fnv1a(&word.to_lowercase()) ^ self.config.seed.wrapping_mul(0xA24B_AED4_963E_E407));
+        (0..self.config.d_model)
+            .map(|_| rng.uniform(3f32.sqrt()))
+            .collect()
     }
 
     /// Token embeddings `E`, `n x d_model`.
@@ -204,7 +231,12 @@ impl ToyModel {
 /// Sets one entry, with a message naming the matrix and its size when out of range.
 pub fn apply_override(m: &mut Array2<f32>, o: &Override) -> Result<()> {
     if !o.value.is_finite() {
-        return Err(Error::Config(format!("override of {}[{}][{}] is not a finite number", o.matrix.name(), o.row, o.col)));
+        return Err(Error::Config(format!(
+            "override of {}[{}][{}] is not a finite number",
+            o.matrix.name(),
+            o.row,
+            o.col
+        )));
     }
     let (rows, cols) = m.dim();
     match m.get_mut((o.row, o.col)) {

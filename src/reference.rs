@@ -62,7 +62,13 @@ pub fn scale(scores: ArrayView2<f32>, factor: f32) -> Array2<f32> {
 /// A mask says which keys a query may see: not the future (causal), not padding, only nearby
 /// tokens (window), and so on. Setting a score to `-inf` makes its weight exactly 0 after softmax.
 pub fn apply_mask(scaled: ArrayView2<f32>, mask: &MaskView) -> Array2<f32> {
-    Array2::from_shape_fn(scaled.dim(), |(i, j)| if mask.allowed(i, j) { scaled[(i, j)] } else { f32::NEG_INFINITY })
+    Array2::from_shape_fn(scaled.dim(), |(i, j)| {
+        if mask.allowed(i, j) {
+            scaled[(i, j)]
+        } else {
+            f32::NEG_INFINITY
+        }
+    })
 }
 
 /// Attention weights `A = softmax(S)` along each row, `n x m`; each row sums to 1.
@@ -105,7 +111,12 @@ pub fn concat_heads(heads: &[Array2<f32>]) -> Array2<f32> {
 /// Entropy of each weight row in bits: 0 when one key takes everything, `log2(m)` when spread
 /// evenly. Shows softmax saturating as the scale grows.
 pub fn row_entropy(weights: ArrayView2<f32>) -> Array1<f32> {
-    weights.map_axis(Axis(1), |row| row.iter().filter(|&&a| a > 0.0).map(|&a| -a * a.log2()).sum())
+    weights.map_axis(Axis(1), |row| {
+        row.iter()
+            .filter(|&&a| a > 0.0)
+            .map(|&a| -a * a.log2())
+            .sum()
+    })
 }
 
 /// The largest weight in each row.
@@ -115,7 +126,13 @@ pub fn row_max(weights: ArrayView2<f32>) -> Array1<f32> {
 
 /// One head from Q, K, V (`n x d_k`, `m x d_k`, `m x d_k`): returns the weights `n x m` and the
 /// output `n x d_k`.
-pub fn attention_head(q: ArrayView2<f32>, k: ArrayView2<f32>, v: ArrayView2<f32>, factor: f32, mask: &MaskView) -> (Array2<f32>, Array2<f32>) {
+pub fn attention_head(
+    q: ArrayView2<f32>,
+    k: ArrayView2<f32>,
+    v: ArrayView2<f32>,
+    factor: f32,
+    mask: &MaskView,
+) -> (Array2<f32>, Array2<f32>) {
     let weights = softmax_rows(apply_mask(scale(scores(q, k).view(), factor).view(), mask).view());
     let out = weighted_sum(weights.view(), v);
     (weights, out)
@@ -130,9 +147,14 @@ pub fn attention(p: &Problem, q: &[f32], k: &[f32], v: &[f32]) -> Vec<f32> {
     for h in 0..s.heads {
         let g = s.kv_head(h);
         let view = |buf: &[f32], head: usize, n: usize| {
-            Array2::from_shape_vec((n, d), buf[head * n * d..][..n * d].to_vec()).expect("sizes checked")
+            Array2::from_shape_vec((n, d), buf[head * n * d..][..n * d].to_vec())
+                .expect("sizes checked")
         };
-        let (qh, kh, vh) = (view(q, h, s.seq_q), view(k, g, s.seq_kv), view(v, g, s.seq_kv));
+        let (qh, kh, vh) = (
+            view(q, h, s.seq_q),
+            view(k, g, s.seq_kv),
+            view(v, g, s.seq_kv),
+        );
         let (_, o) = attention_head(qh.view(), kh.view(), vh.view(), p.scale, &p.mask);
         out.extend(o.iter());
     }

@@ -101,10 +101,16 @@ impl Stage {
     }
 
     pub fn parse(name: &str) -> Result<Stage> {
-        Stage::ALL.into_iter().find(|s| s.name() == name).ok_or_else(|| {
-            let names: Vec<&str> = Stage::ALL.iter().map(|s| s.name()).collect();
-            Error::Config(format!("unknown stage \"{name}\"; stages are: {}", names.join(", ")))
-        })
+        Stage::ALL
+            .into_iter()
+            .find(|s| s.name() == name)
+            .ok_or_else(|| {
+                let names: Vec<&str> = Stage::ALL.iter().map(|s| s.name()).collect();
+                Error::Config(format!(
+                    "unknown stage \"{name}\"; stages are: {}",
+                    names.join(", ")
+                ))
+            })
     }
 
     /// A short title for the lesson.
@@ -130,7 +136,9 @@ impl Stage {
     pub fn formula(self) -> &'static str {
         match self {
             Stage::Embedding => "E[i] = embedding(token i)",
-            Stage::Positional => "PE[p, 2i] = sin(p / 10000^(2i/d)),  PE[p, 2i+1] = cos(p / 10000^(2i/d))",
+            Stage::Positional => {
+                "PE[p, 2i] = sin(p / 10000^(2i/d)),  PE[p, 2i+1] = cos(p / 10000^(2i/d))"
+            }
             Stage::Input => "X = E + PE",
             Stage::Query => "Q = X W_Q",
             Stage::Key => "K = X W_K",
@@ -138,7 +146,9 @@ impl Stage {
             Stage::Scores => "S = Q Kᵀ",
             Stage::Scaled => "S' = S · scale   (scale = 1/√d_k by default)",
             Stage::Masked => "S'[i, j] = −∞ where the mask removes (i, j)",
-            Stage::Softmax => "A[i, j] = exp(S'[i, j] − max_j S'[i]) / Σ_j exp(S'[i, j] − max_j S'[i])",
+            Stage::Softmax => {
+                "A[i, j] = exp(S'[i, j] − max_j S'[i]) / Σ_j exp(S'[i, j] − max_j S'[i])"
+            }
             Stage::WeightedSum => "Z[i] = Σ_j A[i, j] V[j]",
             Stage::Concat => "C = [Z_1 | Z_2 | … | Z_h]",
             Stage::Output => "Y = C W_O",
@@ -166,16 +176,23 @@ impl Stage {
 
     /// Does the stage have one matrix per head (rather than one per layer)?
     pub fn per_head(self) -> bool {
-        !matches!(self, Stage::Embedding | Stage::Positional | Stage::Input | Stage::Concat | Stage::Output)
+        !matches!(
+            self,
+            Stage::Embedding | Stage::Positional | Stage::Input | Stage::Concat | Stage::Output
+        )
     }
 
     /// What the rows and columns stand for.
     pub fn axes(self) -> (Axis, Axis) {
         match self {
-            Stage::Embedding | Stage::Positional | Stage::Input | Stage::Output => (Axis::QueryTokens, Axis::Model),
+            Stage::Embedding | Stage::Positional | Stage::Input | Stage::Output => {
+                (Axis::QueryTokens, Axis::Model)
+            }
             Stage::Query | Stage::WeightedSum => (Axis::QueryTokens, Axis::Head),
             Stage::Key | Stage::Value => (Axis::KeyTokens, Axis::Head),
-            Stage::Scores | Stage::Scaled | Stage::Masked | Stage::Softmax => (Axis::QueryTokens, Axis::KeyTokens),
+            Stage::Scores | Stage::Scaled | Stage::Masked | Stage::Softmax => {
+                (Axis::QueryTokens, Axis::KeyTokens)
+            }
             Stage::Concat => (Axis::QueryTokens, Axis::Concat),
         }
     }
@@ -195,7 +212,14 @@ pub struct Matrix {
 impl Matrix {
     fn new(stage: Stage, row_axis: Axis, a: &Array2<f32>) -> Matrix {
         let (rows, cols) = a.dim();
-        Matrix { stage, row_axis, col_axis: stage.axes().1, rows, cols, data: a.iter().copied().collect() }
+        Matrix {
+            stage,
+            row_axis,
+            col_axis: stage.axes().1,
+            rows,
+            cols,
+            data: a.iter().copied().collect(),
+        }
     }
     /// Entry (i, j).
     pub fn at(&self, i: usize, j: usize) -> f32 {
@@ -288,16 +312,27 @@ impl Trace {
     pub fn stage(&self, stage: Stage, head: usize) -> Option<&Matrix> {
         let layer = self.layers.first()?;
         if stage.per_head() {
-            layer.heads.iter().find(|h| h.head == head)?.stages.iter().find(|m| m.stage == stage)
+            layer
+                .heads
+                .iter()
+                .find(|h| h.head == head)?
+                .stages
+                .iter()
+                .find(|m| m.stage == stage)
         } else {
-            layer.stages.iter().find(|m| m.stage == stage && m.row_axis == Axis::QueryTokens)
+            layer
+                .stages
+                .iter()
+                .find(|m| m.stage == stage && m.row_axis == Axis::QueryTokens)
         }
     }
 }
 
 fn check_tokens(which: &str, n: usize) -> Result<()> {
     if n == 0 {
-        return Err(Error::Config(format!("the {which} has no tokens: type at least one word")));
+        return Err(Error::Config(format!(
+            "the {which} has no tokens: type at least one word"
+        )));
     }
     if n > MAX_TRACE_TOKENS {
         return Err(Error::Config(format!(
@@ -325,13 +360,19 @@ pub fn trace(input: &TraceInput) -> Result<Trace> {
     let req = &input.request;
     if let Some(layers) = &req.layers {
         if let Some(&l) = layers.iter().find(|&&l| l != 0) {
-            return Err(Error::Config(format!("layer {l} does not exist: the toy model has 1 layer (layer 0)")));
+            return Err(Error::Config(format!(
+                "layer {l} does not exist: the toy model has 1 layer (layer 0)"
+            )));
         }
     }
     let heads: Vec<usize> = match &req.heads {
         Some(hs) => {
             if let Some(&h) = hs.iter().find(|&&h| h >= cfg.heads) {
-                return Err(Error::Config(format!("head {h} does not exist: the model has {} heads (0..{})", cfg.heads, cfg.heads - 1)));
+                return Err(Error::Config(format!(
+                    "head {h} does not exist: the model has {} heads (0..{})",
+                    cfg.heads,
+                    cfg.heads - 1
+                )));
             }
             hs.clone()
         }
@@ -341,10 +382,13 @@ pub fn trace(input: &TraceInput) -> Result<Trace> {
     let want_layer = req.layers.as_ref().is_none_or(|l| l.contains(&0));
 
     // Budget: the score-sized matrices dominate.
-    let per_head = Stage::ALL.iter().filter(|s| s.per_head() && wanted(**s)).map(|s| match s.axes() {
-        (Axis::QueryTokens, Axis::KeyTokens) => (n * m) as u64,
-        _ => (n.max(m) * d_k) as u64,
-    });
+    let per_head = Stage::ALL
+        .iter()
+        .filter(|s| s.per_head() && wanted(**s))
+        .map(|s| match s.axes() {
+            (Axis::QueryTokens, Axis::KeyTokens) => (n * m) as u64,
+            _ => (n.max(m) * d_k) as u64,
+        });
     let floats = per_head.sum::<u64>() * heads.len() as u64 + 8 * (n.max(m) * cfg.d_model) as u64;
     check_f32_budget(&format!("a trace of {n} x {m} tokens"), Some(floats))?;
 
@@ -352,18 +396,30 @@ pub fn trace(input: &TraceInput) -> Result<Trace> {
     let scale = match input.scale {
         None => 1.0 / (d_k as f32).sqrt(),
         Some(s) if s.is_finite() && s > 0.0 => s,
-        Some(s) => return Err(Error::Config(format!("scale must be a positive finite number, got {s}"))),
+        Some(s) => {
+            return Err(Error::Config(format!(
+                "scale must be a positive finite number, got {s}"
+            )))
+        }
     };
 
     // Inputs: embeddings, positions, overrides on X and on the weights.
     let side = |tokens: &[Token]| {
         let e = model.embed(tokens);
-        let pe = if cfg.positional { r::positional_encoding(tokens.len(), cfg.d_model) } else { Array2::zeros(e.dim()) };
+        let pe = if cfg.positional {
+            r::positional_encoding(tokens.len(), cfg.d_model)
+        } else {
+            Array2::zeros(e.dim())
+        };
         let x = &e + &pe;
         (e, pe, x)
     };
     let (e_q, pe_q, mut x_q) = side(&query_tokens);
-    let (e_k, pe_k, mut x_k) = if cross { side(&key_tokens) } else { (e_q.clone(), pe_q.clone(), x_q.clone()) };
+    let (e_k, pe_k, mut x_k) = if cross {
+        side(&key_tokens)
+    } else {
+        (e_q.clone(), pe_q.clone(), x_q.clone())
+    };
     for o in &input.overrides {
         match o.matrix {
             Param::X => {
@@ -374,15 +430,25 @@ pub fn trace(input: &TraceInput) -> Result<Trace> {
             }
             Param::XContext if cross => apply_override(&mut x_k, o)?,
             Param::XContext => {
-                return Err(Error::Config("override of x-context needs a context sentence (cross-attention)".into()))
+                return Err(Error::Config(
+                    "override of x-context needs a context sentence (cross-attention)".into(),
+                ))
             }
             p => apply_override(model.weight_mut(p).expect("a weight"), o)?,
         }
     }
 
-    let mut layer = LayerTrace { layer: 0, stages: Vec::new(), heads: Vec::new() };
+    let mut layer = LayerTrace {
+        layer: 0,
+        stages: Vec::new(),
+        heads: Vec::new(),
+    };
     if want_layer {
-        for (stage, a, b) in [(Stage::Embedding, &e_q, &e_k), (Stage::Positional, &pe_q, &pe_k), (Stage::Input, &x_q, &x_k)] {
+        for (stage, a, b) in [
+            (Stage::Embedding, &e_q, &e_k),
+            (Stage::Positional, &pe_q, &pe_k),
+            (Stage::Input, &x_q, &x_k),
+        ] {
             if wanted(stage) {
                 layer.stages.push(Matrix::new(stage, Axis::QueryTokens, a));
                 if cross {
@@ -440,18 +506,31 @@ pub fn trace(input: &TraceInput) -> Result<Trace> {
     if need_all_heads {
         let concat = r::concat_heads(&outputs);
         if wanted(Stage::Concat) {
-            layer.stages.push(Matrix::new(Stage::Concat, Axis::QueryTokens, &concat));
+            layer
+                .stages
+                .push(Matrix::new(Stage::Concat, Axis::QueryTokens, &concat));
         }
         if wanted(Stage::Output) {
             let y = r::project(concat.view(), model.w_o.view());
-            layer.stages.push(Matrix::new(Stage::Output, Axis::QueryTokens, &y));
+            layer
+                .stages
+                .push(Matrix::new(Stage::Output, Axis::QueryTokens, &y));
         }
     }
     // Keep heads in the order requested.
-    layer.heads.sort_by_key(|t| heads.iter().position(|&h| h == t.head));
+    layer
+        .heads
+        .sort_by_key(|t| heads.iter().position(|&h| h == t.head));
 
     Ok(Trace {
-        model: ModelInfo { name: "toy", layers: 1, heads: cfg.heads, kv_heads: cfg.kv_heads, d_model: cfg.d_model, head_dim: d_k },
+        model: ModelInfo {
+            name: "toy",
+            layers: 1,
+            heads: cfg.heads,
+            kv_heads: cfg.kv_heads,
+            d_model: cfg.d_model,
+            head_dim: d_k,
+        },
         query_tokens,
         key_tokens,
         cross,

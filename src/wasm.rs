@@ -41,7 +41,10 @@ struct AttentionOptions {
 fn float32(name: &str, v: &JsValue) -> Result<Vec<f32>, JsError> {
     match v.dyn_ref::<Float32Array>() {
         Some(a) => Ok(a.to_vec()),
-        None => Err(js_err(format!("{name} must be a Float32Array, got {}", describe(v)))),
+        None => Err(js_err(format!(
+            "{name} must be a Float32Array, got {}",
+            describe(v)
+        ))),
     }
 }
 
@@ -53,25 +56,40 @@ fn describe(v: &JsValue) -> String {
     } else if Array::is_array(v) {
         "an Array".into()
     } else {
-        v.js_typeof().as_string().unwrap_or_else(|| "a value".into())
+        v.js_typeof()
+            .as_string()
+            .unwrap_or_else(|| "a value".into())
     }
 }
 
 /// Parses an options object, refusing fields outside `fields` (serde-wasm-bindgen only looks up
 /// the fields it knows, so a typo such as `head_dim` would otherwise pass unnoticed).
-fn options<T: for<'de> Deserialize<'de>>(what: &str, v: JsValue, fields: &[&str]) -> Result<T, JsError> {
+fn options<T: for<'de> Deserialize<'de>>(
+    what: &str,
+    v: JsValue,
+    fields: &[&str],
+) -> Result<T, JsError> {
     if !v.is_object() || Array::is_array(&v) {
-        return Err(js_err(format!("{what} must be an object, got {}", describe(&v))));
+        return Err(js_err(format!(
+            "{what} must be an object, got {}",
+            describe(&v)
+        )));
     }
     for key in Object::keys::<JsValue>(v.unchecked_ref()).iter() {
         let key = key.as_string().unwrap_or_default();
         if !fields.contains(&key.as_str()) {
-            return Err(js_err(format!("{what}: unknown field `{key}`, expected one of {}", fields.join(", "))));
+            return Err(js_err(format!(
+                "{what}: unknown field `{key}`, expected one of {}",
+                fields.join(", ")
+            )));
         }
     }
     serde_wasm_bindgen::from_value(v).map_err(|e| {
         let msg = e.to_string();
-        js_err(format!("{what}: {}", msg.strip_prefix("Error: ").unwrap_or(&msg)))
+        js_err(format!(
+            "{what}: {}",
+            msg.strip_prefix("Error: ").unwrap_or(&msg)
+        ))
     })
 }
 
@@ -84,24 +102,45 @@ fn scale_of(scale: Option<f64>) -> Option<f32> {
 /// `q` is `heads*seqQ*headDim` in (head, position, dim) order, `k` and `v` are
 /// `kvHeads*seqKv*headDim`; returns `heads*seqQ*headDim`. See README for `options`.
 #[wasm_bindgen]
-pub fn attention(q: JsValue, k: JsValue, v: JsValue, options: JsValue) -> Result<Float32Array, JsError> {
-    let opts: AttentionOptions =
-        self::options("attention options", options, &["heads", "kvHeads", "headDim", "mask", "scale", "kernel"])?;
+pub fn attention(
+    q: JsValue,
+    k: JsValue,
+    v: JsValue,
+    options: JsValue,
+) -> Result<Float32Array, JsError> {
+    let opts: AttentionOptions = self::options(
+        "attention options",
+        options,
+        &["heads", "kvHeads", "headDim", "mask", "scale", "kernel"],
+    )?;
     let (q, k, v) = (float32("q", &q)?, float32("k", &k)?, float32("v", &v)?);
     let kv_heads = opts.kv_heads.unwrap_or(opts.heads);
     let (heads, head_dim) = (opts.heads, opts.head_dim);
     if heads == 0 || kv_heads == 0 || head_dim == 0 {
-        return Err(js_err(if head_dim == 0 { "headDim must be at least 1" } else { "heads and kvHeads must be at least 1" }));
+        return Err(js_err(if head_dim == 0 {
+            "headDim must be at least 1"
+        } else {
+            "heads and kvHeads must be at least 1"
+        }));
     }
     if heads % kv_heads != 0 {
         // Shape::validate says the same; checked first so that the lengths below make sense.
-        Shape { heads, kv_heads, seq_q: 1, seq_kv: 1, head_dim }.validate()?;
+        Shape {
+            heads,
+            kv_heads,
+            seq_q: 1,
+            seq_kv: 1,
+            head_dim,
+        }
+        .validate()?;
     }
     let seq_of = |name: &str, len: usize, per: usize| -> Result<usize, JsError> {
         if len == 0 {
-            return Err(js_err(format!("{name} is empty: it needs at least one token")));
+            return Err(js_err(format!(
+                "{name} is empty: it needs at least one token"
+            )));
         }
-        if len % per != 0 {
+        if !len.is_multiple_of(per) {
             return Err(js_err(format!(
                 "{name} has {len} numbers, which is not a multiple of {} (heads) x {head_dim} (headDim) = {per}",
                 per / head_dim
@@ -112,10 +151,20 @@ pub fn attention(q: JsValue, k: JsValue, v: JsValue, options: JsValue) -> Result
     let seq_q = seq_of("q", q.len(), heads * head_dim)?;
     let seq_kv = seq_of("k", k.len(), kv_heads * head_dim)?;
     if v.len() != k.len() {
-        return Err(js_err(format!("v has {} numbers but k has {}; they must match", v.len(), k.len())));
+        return Err(js_err(format!(
+            "v has {} numbers but k has {}; they must match",
+            v.len(),
+            k.len()
+        )));
     }
     let mask = parse_mask(&opts.mask, "mask", 0)?;
-    let shape = Shape { heads, kv_heads, seq_q, seq_kv, head_dim };
+    let shape = Shape {
+        heads,
+        kv_heads,
+        seq_q,
+        seq_kv,
+        head_dim,
+    };
     let problem = Problem::new(shape, scale_of(opts.scale), &mask)?;
     let out = match opts.kernel.as_deref() {
         Some("reference") => {
@@ -123,7 +172,10 @@ pub fn attention(q: JsValue, k: JsValue, v: JsValue, options: JsValue) -> Result
             reference::attention(&problem, &q, &k, &v)
         }
         name => {
-            let kernel = name.map(Kernel::parse).transpose()?.unwrap_or_else(Kernel::best);
+            let kernel = name
+                .map(Kernel::parse)
+                .transpose()?
+                .unwrap_or_else(Kernel::best);
             kernels::attention(kernel, &problem, &q, &k, &v)?
         }
     };
@@ -150,7 +202,9 @@ fn get(obj: &JsValue, key: &str) -> JsValue {
 fn usize_of(v: &JsValue, path: &str) -> Result<usize, String> {
     match v.as_f64() {
         Some(x) if x.fract() == 0.0 && (0.0..=4_294_967_295.0).contains(&x) => Ok(x as usize),
-        Some(x) => Err(format!("{path} must be a whole number of at least 0, got {x}")),
+        Some(x) => Err(format!(
+            "{path} must be a whole number of at least 0, got {x}"
+        )),
         None => Err(format!("{path} must be a number, got {}", describe(v))),
     }
 }
@@ -176,7 +230,8 @@ fn optional_bool(obj: &JsValue, key: &str, path: &str) -> Result<bool, String> {
     if v.is_undefined() || v.is_null() {
         return Ok(false);
     }
-    v.as_bool().ok_or_else(|| format!("{path}.{key} must be true or false, got {}", describe(&v)))
+    v.as_bool()
+        .ok_or_else(|| format!("{path}.{key} must be true or false, got {}", describe(&v)))
 }
 
 /// A list of booleans from a Uint8Array (non-zero = true) or an Array of booleans or 0/1.
@@ -186,7 +241,10 @@ fn bool_list(obj: &JsValue, key: &str, path: &str) -> Result<Vec<bool>, String> 
         return Ok(a.to_vec().into_iter().map(|b| b != 0).collect());
     }
     if !Array::is_array(&v) {
-        return Err(format!("{path}.{key} must be a Uint8Array or an Array of booleans, got {}", describe(&v)));
+        return Err(format!(
+            "{path}.{key} must be a Uint8Array or an Array of booleans, got {}",
+            describe(&v)
+        ));
     }
     Array::from(&v)
         .iter()
@@ -194,7 +252,10 @@ fn bool_list(obj: &JsValue, key: &str, path: &str) -> Result<Vec<bool>, String> 
         .map(|(i, x)| match (x.as_bool(), x.as_f64()) {
             (Some(b), _) => Ok(b),
             (_, Some(n)) if n == 0.0 || n == 1.0 => Ok(n == 1.0),
-            _ => Err(format!("{path}.{key}[{i}] must be true/false or 0/1, got {}", describe(&x))),
+            _ => Err(format!(
+                "{path}.{key}[{i}] must be true/false or 0/1, got {}",
+                describe(&x)
+            )),
         })
         .collect()
 }
@@ -208,20 +269,27 @@ fn usize_list(obj: &JsValue, key: &str, path: &str) -> Result<Vec<usize>, String
         return Err(format!("{path}.{key} must be an Array of token indices"));
     }
     let arr = Array::from(&v);
-    arr.iter().enumerate().map(|(i, x)| usize_of(&x, &format!("{path}.{key}[{i}]"))).collect()
+    arr.iter()
+        .enumerate()
+        .map(|(i, x)| usize_of(&x, &format!("{path}.{key}[{i}]")))
+        .collect()
 }
 
 fn check_keys(obj: &JsValue, allowed: &[&str], path: &str, kind: &str) -> Result<(), String> {
     for key in Object::keys::<JsValue>(obj.unchecked_ref()).iter() {
         let key = key.as_string().unwrap_or_default();
         if !allowed.contains(&key.as_str()) {
-            return Err(format!("{path} of kind \"{kind}\" has an unknown field \"{key}\"; its fields are: {}", allowed.join(", ")));
+            return Err(format!(
+                "{path} of kind \"{kind}\" has an unknown field \"{key}\"; its fields are: {}",
+                allowed.join(", ")
+            ));
         }
     }
     Ok(())
 }
 
-const MASK_KINDS: &str = "none, causal, padding, window, global-local, block-sparse, strided, custom, all, any";
+const MASK_KINDS: &str =
+    "none, causal, padding, window, global-local, block-sparse, strided, custom, all, any";
 
 /// Parses `{kind: ...}` (undefined or null means no mask).
 fn parse_mask(v: &JsValue, path: &str, depth: usize) -> Result<Mask, JsError> {
@@ -236,9 +304,14 @@ fn parse_mask_inner(v: &JsValue, path: &str, depth: usize) -> Result<Mask, Strin
         return Err(format!("{path}: masks nest too deeply"));
     }
     if !v.is_object() || Array::is_array(v) {
-        return Err(format!("{path} must be an object such as {{kind: \"causal\"}}, got {}", describe(v)));
+        return Err(format!(
+            "{path} must be an object such as {{kind: \"causal\"}}, got {}",
+            describe(v)
+        ));
     }
-    let kind = get(v, "kind").as_string().ok_or_else(|| format!("{path}.kind must be one of: {MASK_KINDS}"))?;
+    let kind = get(v, "kind")
+        .as_string()
+        .ok_or_else(|| format!("{path}.kind must be one of: {MASK_KINDS}"))?;
     let keys = |allowed: &[&str]| check_keys(v, allowed, path, &kind);
     Ok(match kind.as_str() {
         "none" => {
@@ -251,18 +324,28 @@ fn parse_mask_inner(v: &JsValue, path: &str, depth: usize) -> Result<Mask, Strin
         }
         "padding" => {
             keys(&["kind", "keep"])?;
-            Mask::Padding { keep: bool_list(v, "keep", path)? }
+            Mask::Padding {
+                keep: bool_list(v, "keep", path)?,
+            }
         }
         "window" => {
             keys(&["kind", "size", "causal"])?;
-            Mask::Window { size: required_usize(v, "size", path)?, causal: optional_bool(v, "causal", path)? }
+            Mask::Window {
+                size: required_usize(v, "size", path)?,
+                causal: optional_bool(v, "causal", path)?,
+            }
         }
         "global-local" => {
             keys(&["kind", "globals", "size"])?;
-            Mask::global_local(usize_list(v, "globals", path)?, required_usize(v, "size", path)?)
+            Mask::global_local(
+                usize_list(v, "globals", path)?,
+                required_usize(v, "size", path)?,
+            )
         }
         "block-sparse" => {
-            keys(&["kind", "block", "layout", "local", "random", "seed", "causal"])?;
+            keys(&[
+                "kind", "block", "layout", "local", "random", "seed", "causal",
+            ])?;
             let block = required_usize(v, "block", path)?;
             let pattern = if get(v, "layout").is_undefined() {
                 BlockPattern::Generated {
@@ -278,11 +361,16 @@ fn parse_mask_inner(v: &JsValue, path: &str, depth: usize) -> Result<Mask, Strin
         }
         "strided" => {
             keys(&["kind", "stride", "causal"])?;
-            Mask::Strided { stride: required_usize(v, "stride", path)?, causal: optional_bool(v, "causal", path)? }
+            Mask::Strided {
+                stride: required_usize(v, "stride", path)?,
+                causal: optional_bool(v, "causal", path)?,
+            }
         }
         "custom" => {
             keys(&["kind", "allowed"])?;
-            Mask::Custom { allowed: bool_list(v, "allowed", path)? }
+            Mask::Custom {
+                allowed: bool_list(v, "allowed", path)?,
+            }
         }
         "all" | "any" => {
             keys(&["kind", "masks"])?;
@@ -301,7 +389,11 @@ fn parse_mask_inner(v: &JsValue, path: &str, depth: usize) -> Result<Mask, Strin
                 Mask::Any(masks)
             }
         }
-        other => return Err(format!("{path}.kind \"{other}\" is not a mask kind; use one of: {MASK_KINDS}")),
+        other => {
+            return Err(format!(
+                "{path}.kind \"{other}\" is not a mask kind; use one of: {MASK_KINDS}"
+            ))
+        }
     })
 }
 
@@ -314,7 +406,14 @@ fn stats_to_js(s: &MaskStats) -> Object {
     let o = Object::new();
     set(&o, "allowedPairs", s.allowed_pairs as f64);
     set(&o, "totalPairs", s.total_pairs as f64);
-    set(&o, "emptyRows", s.empty_rows.iter().map(|&r| JsValue::from(r as u32)).collect::<Array>());
+    set(
+        &o,
+        "emptyRows",
+        s.empty_rows
+            .iter()
+            .map(|&r| JsValue::from(r as u32))
+            .collect::<Array>(),
+    );
     o
 }
 
@@ -395,7 +494,19 @@ pub fn trace(config: JsValue) -> Result<Object, JsError> {
     let c: TraceConfig = options(
         "trace config",
         config,
-        &["sentence", "context", "dModel", "heads", "kvHeads", "seed", "positional", "scale", "mask", "overrides", "only"],
+        &[
+            "sentence",
+            "context",
+            "dModel",
+            "heads",
+            "kvHeads",
+            "seed",
+            "positional",
+            "scale",
+            "mask",
+            "overrides",
+            "only",
+        ],
     )?;
     let defaults = ToyConfig::default();
     let heads = c.heads.unwrap_or(defaults.heads);
@@ -409,14 +520,28 @@ pub fn trace(config: JsValue) -> Result<Object, JsError> {
     let overrides = c
         .overrides
         .iter()
-        .map(|o| Ok(Override { matrix: Param::parse(&o.matrix)?, row: o.row, col: o.col, value: o.value as f32 }))
+        .map(|o| {
+            Ok(Override {
+                matrix: Param::parse(&o.matrix)?,
+                row: o.row,
+                col: o.col,
+                value: o.value as f32,
+            })
+        })
         .collect::<Result<Vec<_>, Error>>()?;
     let request = match c.only {
         None => TraceRequest::default(),
         Some(o) => TraceRequest {
             layers: o.layers,
             heads: o.heads,
-            stages: o.stages.map(|s| s.iter().map(|n| Stage::parse(n)).collect::<Result<Vec<_>, _>>()).transpose()?,
+            stages: o
+                .stages
+                .map(|s| {
+                    s.iter()
+                        .map(|n| Stage::parse(n))
+                        .collect::<Result<Vec<_>, _>>()
+                })
+                .transpose()?,
         },
     };
     let input = TraceInput {
@@ -452,7 +577,11 @@ pub fn trace(config: JsValue) -> Result<Object, JsError> {
         .map(|l| {
             let lo = Object::new();
             set(&lo, "layer", l.layer as u32);
-            set(&lo, "stages", l.stages.iter().map(matrix_to_js).collect::<Array>());
+            set(
+                &lo,
+                "stages",
+                l.stages.iter().map(matrix_to_js).collect::<Array>(),
+            );
             let heads: Array = l
                 .heads
                 .iter()
@@ -460,7 +589,11 @@ pub fn trace(config: JsValue) -> Result<Object, JsError> {
                     let ho = Object::new();
                     set(&ho, "head", h.head as u32);
                     set(&ho, "kvHead", h.kv_head as u32);
-                    set(&ho, "stages", h.stages.iter().map(matrix_to_js).collect::<Array>());
+                    set(
+                        &ho,
+                        "stages",
+                        h.stages.iter().map(matrix_to_js).collect::<Array>(),
+                    );
                     set(&ho, "entropy", Float32Array::from(&h.entropy[..]));
                     set(&ho, "maxWeight", Float32Array::from(&h.max_weight[..]));
                     JsValue::from(ho)
@@ -514,7 +647,14 @@ pub fn build_info() -> Object {
         "none"
     };
     set(&o, "simd", simd);
-    set(&o, "kernels", Kernel::all().into_iter().map(|k| JsValue::from(k.name())).collect::<Array>());
+    set(
+        &o,
+        "kernels",
+        Kernel::all()
+            .into_iter()
+            .map(|k| JsValue::from(k.name()))
+            .collect::<Array>(),
+    );
     set(&o, "defaultKernel", Kernel::best().name());
     set(&o, "threads", 1u32);
     set(&o, "version", env!("CARGO_PKG_VERSION"));

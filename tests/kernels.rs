@@ -52,7 +52,15 @@ fn tile_edges_and_odd_head_dims() {
 fn every_mask_kind_on_every_kernel() {
     for kind in 0..MASK_KINDS {
         for seed in 0..6 {
-            let case = Case::new(1000 * kind as u64 + seed, 2, 2, 97 + seed as usize * 31, 150, 24, kind);
+            let case = Case::new(
+                1000 * kind as u64 + seed,
+                2,
+                2,
+                97 + seed as usize * 31,
+                150,
+                24,
+                kind,
+            );
             check_all(&case).unwrap();
         }
     }
@@ -69,7 +77,13 @@ fn decode_one_query_against_many_keys() {
 #[test]
 fn huge_logits_give_no_nan() {
     // q . k = 1e4 for the first key: softmax must saturate, not overflow.
-    let shape = Shape { heads: 1, kv_heads: 1, seq_q: 2, seq_kv: 70, head_dim: 1 };
+    let shape = Shape {
+        heads: 1,
+        kv_heads: 1,
+        seq_q: 2,
+        seq_kv: 70,
+        head_dim: 1,
+    };
     let q = vec![100.0, -100.0];
     let mut k = vec![0.5; 70];
     k[0] = 100.0;
@@ -78,8 +92,17 @@ fn huge_logits_give_no_nan() {
         let p = Problem::new(shape, Some(1.0), &mask).unwrap();
         for kernel in Kernel::all() {
             let out = kernels::attention(kernel, &p, &q, &k, &v).unwrap();
-            assert!(out.iter().all(|x| x.is_finite()), "{}: {out:?}", kernel.name());
-            assert_eq!(out[0], 0.0, "{}: query 0 puts all its weight on key 0 (value 0)", kernel.name());
+            assert!(
+                out.iter().all(|x| x.is_finite()),
+                "{}: {out:?}",
+                kernel.name()
+            );
+            assert_eq!(
+                out[0],
+                0.0,
+                "{}: query 0 puts all its weight on key 0 (value 0)",
+                kernel.name()
+            );
         }
     }
 }

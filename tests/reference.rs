@@ -19,7 +19,11 @@ fn softmax_rows_sum_to_one_and_masked_weights_are_exactly_zero() {
             let (n, m) = (rng.range(1, 90), rng.range(1, 90));
             let mask = mask_of_kind(kind, &mut rng, n, m);
             let view = mask.view(n, m).unwrap();
-            let (q, k, v) = (random(&mut rng, n, 8), random(&mut rng, m, 8), random(&mut rng, m, 8));
+            let (q, k, v) = (
+                random(&mut rng, n, 8),
+                random(&mut rng, m, 8),
+                random(&mut rng, m, 8),
+            );
             let (w, _) = r::attention_head(q.view(), k.view(), v.view(), 0.5, &view);
             let empty = view.stats().empty_rows;
             for (i, row) in w.rows().into_iter().enumerate() {
@@ -46,7 +50,11 @@ fn causal_output_does_not_change_when_later_tokens_change() {
     let (n, d) = (40, 16);
     let mask = Mask::Causal;
     let view = mask.view(n, n).unwrap();
-    let (q, k, v) = (random(&mut rng, n, d), random(&mut rng, n, d), random(&mut rng, n, d));
+    let (q, k, v) = (
+        random(&mut rng, n, d),
+        random(&mut rng, n, d),
+        random(&mut rng, n, d),
+    );
     let (_, out) = r::attention_head(q.view(), k.view(), v.view(), 0.25, &view);
     for i in [0, 7, 25] {
         let (mut q2, mut k2, mut v2) = (q.clone(), k.clone(), v.clone());
@@ -59,7 +67,11 @@ fn causal_output_does_not_change_when_later_tokens_change() {
         }
         let (_, out2) = r::attention_head(q2.view(), k2.view(), v2.view(), 0.25, &view);
         for t in 0..=i {
-            assert_eq!(out.row(t), out2.row(t), "output {t} changed when tokens after {i} changed");
+            assert_eq!(
+                out.row(t),
+                out2.row(t),
+                "output {t} changed when tokens after {i} changed"
+            );
         }
     }
 }
@@ -71,9 +83,17 @@ fn without_mask_or_positions_permuting_tokens_permutes_outputs() {
     let view_mask = Mask::None;
     let view = view_mask.view(n, n).unwrap();
     let x = random(&mut rng, n, d);
-    let (wq, wk, wv) = (random(&mut rng, d, d), random(&mut rng, d, d), random(&mut rng, d, d));
+    let (wq, wk, wv) = (
+        random(&mut rng, d, d),
+        random(&mut rng, d, d),
+        random(&mut rng, d, d),
+    );
     let run = |x: &Array2<f32>| {
-        let (q, k, v) = (r::project(x.view(), wq.view()), r::project(x.view(), wk.view()), r::project(x.view(), wv.view()));
+        let (q, k, v) = (
+            r::project(x.view(), wq.view()),
+            r::project(x.view(), wk.view()),
+            r::project(x.view(), wv.view()),
+        );
         r::attention_head(q.view(), k.view(), v.view(), 0.3, &view).1
     };
     let out = run(&x);
@@ -101,7 +121,13 @@ fn a_row_with_no_allowed_key_is_zero_not_nan() {
     let mask = Mask::Causal;
     let view = mask.view(3, 2).unwrap();
     assert_eq!(view.stats().empty_rows, vec![0]);
-    let shape = Shape { heads: 1, kv_heads: 1, seq_q: 3, seq_kv: 2, head_dim: 2 };
+    let shape = Shape {
+        heads: 1,
+        kv_heads: 1,
+        seq_q: 3,
+        seq_kv: 2,
+        head_dim: 2,
+    };
     let p = Problem::new(shape, None, &mask).unwrap();
     let out = r::attention(&p, &[1.0; 6], &[1.0; 4], &[1.0, 2.0, 3.0, 4.0]);
     assert_eq!(&out[..2], &[0.0, 0.0]);
@@ -130,7 +156,13 @@ fn positional_encoding_is_sin_cos_of_position() {
 #[test]
 fn grouped_heads_share_key_value_heads() {
     // MQA: 4 query heads, 1 kv head; identical queries give identical outputs.
-    let shape = Shape { heads: 4, kv_heads: 1, seq_q: 3, seq_kv: 5, head_dim: 2 };
+    let shape = Shape {
+        heads: 4,
+        kv_heads: 1,
+        seq_q: 3,
+        seq_kv: 5,
+        head_dim: 2,
+    };
     let mut rng = Rng(9);
     let qh: Vec<f32> = (0..6).map(|_| rng.normalish()).collect();
     let q: Vec<f32> = qh.iter().cycle().take(24).copied().collect();

@@ -23,11 +23,11 @@ mod rows;
 mod scalar;
 mod tiled;
 
-pub use lanes::{Lanes, Portable};
 #[cfg(all(target_arch = "wasm32", target_feature = "relaxed-simd"))]
 pub use lanes::Relaxed;
 #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
 pub use lanes::Simd128;
+pub use lanes::{Lanes, Portable};
 
 use crate::error::{check_f32_budget, check_finite, Error, Result};
 use crate::mask::{Mask, MaskView};
@@ -44,7 +44,6 @@ macro_rules! dispatch {
         }
     };
 }
-
 
 /// Sizes of one attention problem (batch 1).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -70,18 +69,27 @@ impl Shape {
                 return Err(Error::Shape(format!("{name} must be at least 1")));
             }
         }
-        if self.heads % self.kv_heads != 0 {
+        if !self.heads.is_multiple_of(self.kv_heads) {
             return Err(Error::Shape(format!(
                 "heads ({}) must be a multiple of kvHeads ({}): each key/value head serves a whole group of query heads",
                 self.heads, self.kv_heads
             )));
         }
         // q, k, v, the output, and one key/value head's packed copy for the tiled kernel.
-        let q = (self.heads as u64).checked_mul(self.seq_q as u64).and_then(|x| x.checked_mul(self.head_dim as u64));
-        let kv = (self.kv_heads as u64).checked_mul(self.seq_kv as u64).and_then(|x| x.checked_mul(self.head_dim as u64));
+        let q = (self.heads as u64)
+            .checked_mul(self.seq_q as u64)
+            .and_then(|x| x.checked_mul(self.head_dim as u64));
+        let kv = (self.kv_heads as u64)
+            .checked_mul(self.seq_kv as u64)
+            .and_then(|x| x.checked_mul(self.head_dim as u64));
         let packed = (self.seq_kv as u64 + 64).checked_mul(2 * (self.head_dim as u64 + 8));
-        let total = q.and_then(|q| kv.and_then(|kv| packed.and_then(|p| (2 * q).checked_add(2 * kv)?.checked_add(p))));
-        check_f32_budget(&format!("attention over {} x {} tokens", self.seq_q, self.seq_kv), total)
+        let total = q.and_then(|q| {
+            kv.and_then(|kv| packed.and_then(|p| (2 * q).checked_add(2 * kv)?.checked_add(p)))
+        });
+        check_f32_budget(
+            &format!("attention over {} x {} tokens", self.seq_q, self.seq_kv),
+            total,
+        )
     }
     /// Numbers in `q` and in the output.
     pub fn q_len(&self) -> usize {
@@ -114,7 +122,9 @@ impl<'a> Problem<'a> {
             None => 1.0 / (shape.head_dim as f32).sqrt(),
             Some(s) if s.is_finite() && s > 0.0 => s,
             Some(s) => {
-                return Err(Error::Config(format!("scale must be a positive finite number, got {s}")))
+                return Err(Error::Config(format!(
+                    "scale must be a positive finite number, got {s}"
+                )))
             }
         };
         let mask = mask.view(shape.seq_q, shape.seq_kv)?;
@@ -123,9 +133,17 @@ impl<'a> Problem<'a> {
 
     /// Checks that the buffers match the sizes and hold only finite numbers.
     pub fn check_inputs(&self, q: &[f32], k: &[f32], v: &[f32]) -> Result<()> {
-        for (name, buf, want) in [("q", q, self.shape.q_len()), ("k", k, self.shape.kv_len()), ("v", v, self.shape.kv_len())] {
+        for (name, buf, want) in [
+            ("q", q, self.shape.q_len()),
+            ("k", k, self.shape.kv_len()),
+            ("v", v, self.shape.kv_len()),
+        ] {
             if buf.len() != want {
-                return Err(Error::Length { name, expected: want, got: buf.len() });
+                return Err(Error::Length {
+                    name,
+                    expected: want,
+                    got: buf.len(),
+                });
             }
         }
         check_finite("q", q)?;
@@ -208,25 +226,48 @@ impl Kernel {
         if name == "tiled" {
             return Ok(Kernel::Tiled(Isa::best()));
         }
-        Kernel::all().into_iter().find(|k| k.name() == name).ok_or_else(|| {
-            let names: Vec<String> = Kernel::all().into_iter().map(Kernel::name).collect();
-            Error::Config(format!("unknown kernel \"{name}\"; this build has: {}", names.join(", ")))
-        })
+        Kernel::all()
+            .into_iter()
+            .find(|k| k.name() == name)
+            .ok_or_else(|| {
+                let names: Vec<String> = Kernel::all().into_iter().map(Kernel::name).collect();
+                Error::Config(format!(
+                    "unknown kernel \"{name}\"; this build has: {}",
+                    names.join(", ")
+                ))
+            })
     }
 }
 
 /// Runs attention with `kernel`, checking every input first.
-pub fn attention(kernel: Kernel, problem: &Problem, q: &[f32], k: &[f32], v: &[f32]) -> Result<Vec<f32>> {
+pub fn attention(
+    kernel: Kernel,
+    problem: &Problem,
+    q: &[f32],
+    k: &[f32],
+    v: &[f32],
+) -> Result<Vec<f32>> {
     let mut out = vec![0.0; problem.shape.q_len()];
     attention_into(kernel, problem, q, k, v, &mut out)?;
     Ok(out)
 }
 
 /// Runs attention with `kernel` into `out` (`heads x seq_q x head_dim`).
-pub fn attention_into(kernel: Kernel, problem: &Problem, q: &[f32], k: &[f32], v: &[f32], out: &mut [f32]) -> Result<()> {
+pub fn attention_into(
+    kernel: Kernel,
+    problem: &Problem,
+    q: &[f32],
+    k: &[f32],
+    v: &[f32],
+    out: &mut [f32],
+) -> Result<()> {
     problem.check_inputs(q, k, v)?;
     if out.len() != problem.shape.q_len() {
-        return Err(Error::Length { name: "out", expected: problem.shape.q_len(), got: out.len() });
+        return Err(Error::Length {
+            name: "out",
+            expected: problem.shape.q_len(),
+            got: out.len(),
+        });
     }
     match kernel {
         Kernel::Scalar => scalar::attention(problem, q, k, v, out),
@@ -235,4 +276,3 @@ pub fn attention_into(kernel: Kernel, problem: &Problem, q: &[f32], k: &[f32], v
     }
     Ok(())
 }
-

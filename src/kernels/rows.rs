@@ -17,7 +17,11 @@ fn dot<L: Lanes>(a: &[f32], b: &[f32], d: usize) -> f32 {
         // SAFETY: x + 8 <= body <= d <= a.len(), b.len().
         unsafe {
             acc0 = L::madd(L::load(a.as_ptr().add(x)), L::load(b.as_ptr().add(x)), acc0);
-            acc1 = L::madd(L::load(a.as_ptr().add(x + 4)), L::load(b.as_ptr().add(x + 4)), acc1);
+            acc1 = L::madd(
+                L::load(a.as_ptr().add(x + 4)),
+                L::load(b.as_ptr().add(x + 4)),
+                acc1,
+            );
         }
         x += 8;
     }
@@ -67,7 +71,9 @@ pub(super) fn attention<L: Lanes>(p: &Problem, q: &[f32], k: &[f32], v: &[f32], 
                 let j1 = (j0 + SEGMENT).min(n);
                 let cov = p.mask.coverage(i..i + 1, j0..j1);
                 for j in j0..j1 {
-                    row[j] = if cov == Coverage::Full || (cov == Coverage::Partial && p.mask.allowed(i, j)) {
+                    row[j] = if cov == Coverage::Full
+                        || (cov == Coverage::Partial && p.mask.allowed(i, j))
+                    {
                         scale2 * dot::<L>(qi, &kh[j * d..][..d], d)
                     } else {
                         f32::NEG_INFINITY

@@ -35,7 +35,11 @@ pub(super) fn attention(p: &Problem, q: &[f32], k: &[f32], v: &[f32], out: &mut 
             }
             let mut sum = 0.0;
             for r in row.iter_mut() {
-                *r = if *r == f32::NEG_INFINITY { 0.0 } else { (*r - max).exp() };
+                *r = if *r == f32::NEG_INFINITY {
+                    0.0
+                } else {
+                    (*r - max).exp()
+                };
                 sum += *r;
             }
             for (j, &a) in row.iter().enumerate() {

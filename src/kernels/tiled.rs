@@ -43,7 +43,11 @@ struct Packed {
 
 impl Packed {
     fn new(tiles: usize, dp: usize) -> Packed {
-        Packed { kt: vec![0.0; tiles * dp * BK], v: vec![0.0; tiles * BK * dp], dp }
+        Packed {
+            kt: vec![0.0; tiles * dp * BK],
+            v: vec![0.0; tiles * BK * dp],
+            dp,
+        }
     }
 
     /// Packs key/value head `g` (`n` keys of `d` numbers each).
@@ -79,8 +83,13 @@ pub(super) fn attention<L: Lanes>(p: &Problem, q: &[f32], k: &[f32], v: &[f32], 
     let dp = d.div_ceil(NR) * NR;
     let tiles = s.seq_kv.div_ceil(BK);
     let mut packed = Packed::new(tiles, dp);
-    let mut scratch =
-        Scratch { q: vec![0.0; BQ * dp], s: vec![0.0; BQ * BK], o: vec![0.0; BQ * dp], m: [0.0; BQ], l: [0.0; BQ] };
+    let mut scratch = Scratch {
+        q: vec![0.0; BQ * dp],
+        s: vec![0.0; BQ * BK],
+        o: vec![0.0; BQ * dp],
+        m: [0.0; BQ],
+        l: [0.0; BQ],
+    };
     let group = s.heads / s.kv_heads;
     for g in 0..s.kv_heads {
         packed.pack(k, v, g, s.seq_kv, d);
@@ -89,14 +98,28 @@ pub(super) fn attention<L: Lanes>(p: &Problem, q: &[f32], k: &[f32], v: &[f32], 
                 let rows = q0..(q0 + BQ).min(s.seq_q);
                 let at = (h * s.seq_q + q0) * d;
                 let len = rows.len() * d;
-                query_block::<L>(p, &packed, &mut scratch, &q[at..][..len], rows, &mut out[at..][..len]);
+                query_block::<L>(
+                    p,
+                    &packed,
+                    &mut scratch,
+                    &q[at..][..len],
+                    rows,
+                    &mut out[at..][..len],
+                );
             }
         }
     }
 }
 
 /// Attention for one block of query rows of one head against every key tile it may see.
-fn query_block<L: Lanes>(p: &Problem, packed: &Packed, sc: &mut Scratch, q: &[f32], rows: Range<usize>, out: &mut [f32]) {
+fn query_block<L: Lanes>(
+    p: &Problem,
+    packed: &Packed,
+    sc: &mut Scratch,
+    q: &[f32],
+    rows: Range<usize>,
+    out: &mut [f32],
+) {
     let d = p.shape.head_dim;
     let nk = p.shape.seq_kv;
     let dp = packed.dp;
@@ -127,7 +150,12 @@ fn query_block<L: Lanes>(p: &Problem, packed: &Packed, sc: &mut Scratch, q: &[f3
         // S = Q K^T for this tile.
         for r in (0..nr_pad).step_by(MR) {
             for c in (0..nc_pad).step_by(NR) {
-                micro_qk::<L>(&sc.q[r * dp..][..MR * dp], &kt[c..], dp, &mut sc.s[r * BK + c..]);
+                micro_qk::<L>(
+                    &sc.q[r * dp..][..MR * dp],
+                    &kt[c..],
+                    dp,
+                    &mut sc.s[r * BK + c..],
+                );
             }
         }
 
@@ -244,7 +272,12 @@ fn micro_qk<L: Lanes>(q: &[f32], kt: &[f32], dp: usize, s: &mut [f32]) {
 /// `p` rows are `BK` apart, `v` and `o` rows `dp` apart.
 #[inline(always)]
 fn micro_pv<L: Lanes>(p: &[f32], v: &[f32], nc: usize, dp: usize, x: usize, o: &mut [f32]) {
-    assert!(p.len() >= (MR - 1) * BK + nc && v.len() >= nc * dp && o.len() >= (MR - 1) * dp + x + NR && x + NR <= dp);
+    assert!(
+        p.len() >= (MR - 1) * BK + nc
+            && v.len() >= nc * dp
+            && o.len() >= (MR - 1) * dp + x + NR
+            && x + NR <= dp
+    );
     let (pp, vp, op) = (p.as_ptr(), v.as_ptr(), o.as_mut_ptr());
     // SAFETY: bounds asserted above.
     unsafe {

@@ -40,16 +40,27 @@ pub fn mask_of_kind(kind: usize, rng: &mut Rng, nq: usize, nk: usize) -> Mask {
     match kind {
         0 => Mask::None,
         1 => Mask::Causal,
-        2 => Mask::Padding { keep: rng.bools(nk, 0.8) },
-        3 => Mask::Window { size: rng.range(1, n + 2), causal: rng.unit() < 0.5 },
+        2 => Mask::Padding {
+            keep: rng.bools(nk, 0.8),
+        },
+        3 => Mask::Window {
+            size: rng.range(1, n + 2),
+            causal: rng.unit() < 0.5,
+        },
         4 => {
             let g = rng.range(0, 4.min(n));
-            Mask::global_local((0..g).map(|_| rng.range(0, n - 1)).collect(), rng.range(1, 40))
+            Mask::global_local(
+                (0..g).map(|_| rng.range(0, n - 1)).collect(),
+                rng.range(1, 40),
+            )
         }
         5 => {
             let block = rng.range(1, 80);
             let layout = rng.bools(nq.div_ceil(block) * nk.div_ceil(block), 0.4);
-            Mask::BlockSparse { block, pattern: BlockPattern::Layout(layout) }
+            Mask::BlockSparse {
+                block,
+                pattern: BlockPattern::Layout(layout),
+            }
         }
         6 => Mask::BlockSparse {
             block: rng.range(1, 80),
@@ -60,16 +71,37 @@ pub fn mask_of_kind(kind: usize, rng: &mut Rng, nq: usize, nk: usize) -> Mask {
                 causal: rng.unit() < 0.5,
             },
         },
-        7 => Mask::Strided { stride: rng.range(1, 9), causal: rng.unit() < 0.5 },
-        8 => Mask::Custom { allowed: rng.bools(nq * nk, 0.6) },
-        9 => Mask::All(vec![Mask::Causal, Mask::Padding { keep: rng.bools(nk, 0.85) }]),
+        7 => Mask::Strided {
+            stride: rng.range(1, 9),
+            causal: rng.unit() < 0.5,
+        },
+        8 => Mask::Custom {
+            allowed: rng.bools(nq * nk, 0.6),
+        },
+        9 => Mask::All(vec![
+            Mask::Causal,
+            Mask::Padding {
+                keep: rng.bools(nk, 0.85),
+            },
+        ]),
         10 => Mask::Any(vec![
-            Mask::Strided { stride: rng.range(2, 16), causal: true },
-            Mask::Window { size: rng.range(1, 24), causal: true },
+            Mask::Strided {
+                stride: rng.range(2, 16),
+                causal: true,
+            },
+            Mask::Window {
+                size: rng.range(1, 24),
+                causal: true,
+            },
         ]),
         _ => Mask::All(vec![
-            Mask::Window { size: rng.range(1, 100), causal: false },
-            Mask::Custom { allowed: rng.bools(nq * nk, 0.9) },
+            Mask::Window {
+                size: rng.range(1, 100),
+                causal: false,
+            },
+            Mask::Custom {
+                allowed: rng.bools(nq * nk, 0.9),
+            },
             Mask::Any(vec![Mask::Causal, Mask::global_local(vec![0], 1)]),
         ]),
     }
@@ -87,9 +119,23 @@ pub struct Case {
 
 impl Case {
     /// Builds a case of the given sizes; everything else comes from `seed`.
-    pub fn new(seed: u64, kv_heads: usize, group: usize, seq_q: usize, seq_kv: usize, head_dim: usize, mask_kind: usize) -> Case {
+    pub fn new(
+        seed: u64,
+        kv_heads: usize,
+        group: usize,
+        seq_q: usize,
+        seq_kv: usize,
+        head_dim: usize,
+        mask_kind: usize,
+    ) -> Case {
         let mut rng = Rng(seed);
-        let shape = Shape { heads: kv_heads * group, kv_heads, seq_q, seq_kv, head_dim };
+        let shape = Shape {
+            heads: kv_heads * group,
+            kv_heads,
+            seq_q,
+            seq_kv,
+            head_dim,
+        };
         let mask = mask_of_kind(mask_kind, &mut rng, seq_q, seq_kv);
         let scale = match rng.range(0, 3) {
             0 => Some(1.0),
@@ -100,7 +146,14 @@ impl Case {
         let q = fill(shape.q_len());
         let k = fill(shape.kv_len());
         let v = fill(shape.kv_len());
-        Case { shape, scale, mask, q, k, v }
+        Case {
+            shape,
+            scale,
+            mask,
+            q,
+            k,
+            v,
+        }
     }
 
     /// A random case of random sizes (n up to `max_n`, head_dim up to `max_d`).
@@ -109,7 +162,11 @@ impl Case {
         let kv_heads = rng.range(1, 3);
         let group = rng.range(1, 3);
         let seq_q = rng.range(1, max_n);
-        let seq_kv = if rng.unit() < 0.5 { seq_q } else { rng.range(1, max_n) };
+        let seq_kv = if rng.unit() < 0.5 {
+            seq_q
+        } else {
+            rng.range(1, max_n)
+        };
         let head_dim = rng.range(1, max_d);
         let kind = rng.range(0, MASK_KINDS - 1);
         Case::new(seed, kv_heads, group, seq_q, seq_kv, head_dim, kind)
@@ -155,9 +212,15 @@ fn magnitudes(p: &Problem, case: &Case, h: usize) -> (f32, f32) {
 pub fn check(kernel: Kernel, case: &Case) -> Result<(), String> {
     let p = Problem::new(case.shape, case.scale, &case.mask).map_err(|e| e.to_string())?;
     let want = reference::attention(&p, &case.q, &case.k, &case.v);
-    let got = kernels::attention(kernel, &p, &case.q, &case.k, &case.v).map_err(|e| e.to_string())?;
+    let got =
+        kernels::attention(kernel, &p, &case.q, &case.k, &case.v).map_err(|e| e.to_string())?;
     if got.len() != want.len() {
-        return Err(format!("{}: length {} != {}", kernel.name(), got.len(), want.len()));
+        return Err(format!(
+            "{}: length {} != {}",
+            kernel.name(),
+            got.len(),
+            want.len()
+        ));
     }
     let per_head = case.shape.seq_q * case.shape.head_dim;
     for h in 0..case.shape.heads {
@@ -166,7 +229,11 @@ pub fn check(kernel: Kernel, case: &Case) -> Result<(), String> {
         for i in h * per_head..(h + 1) * per_head {
             let (g, w) = (got[i], want[i]);
             if !g.is_finite() || (g - w).abs() > ABS + REL * w.abs() + slack {
-                return Err(format!("{}: out[{i}] = {g}, reference {w} ({})", kernel.name(), case.describe()));
+                return Err(format!(
+                    "{}: out[{i}] = {g}, reference {w} ({})",
+                    kernel.name(),
+                    case.describe()
+                ));
             }
         }
     }
@@ -176,7 +243,11 @@ pub fn check(kernel: Kernel, case: &Case) -> Result<(), String> {
         for h in 0..case.shape.heads {
             let at = (h * case.shape.seq_q + row) * d;
             if got[at..at + d].iter().any(|&x| x != 0.0) {
-                return Err(format!("{}: empty row {row} of head {h} is not zero ({})", kernel.name(), case.describe()));
+                return Err(format!(
+                    "{}: empty row {row} of head {h} is not zero ({})",
+                    kernel.name(),
+                    case.describe()
+                ));
             }
         }
     }
