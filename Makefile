@@ -1,17 +1,20 @@
 # attention-playground: two commands do everything.
 #   make serve   install what is missing, build, serve the playground on http://127.0.0.1:8080
-#   make test    install what is missing, run every test (native, then Chromium and Firefox)
+#   make test    install what is missing, run every test (native, Chromium and Firefox, the page)
 # Both are idempotent: a warm machine skips every install.
 
 SHELL := /bin/bash
-export PATH := $(HOME)/.cargo/bin:$(PATH)
-PORT ?= 8080
-HOST ?= 127.0.0.1
+export PATH := $(CURDIR)/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
+export AP_CACHE ?= $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/attention-playground
+# The page's engine build: SIMD128 (every current browser has it).
+WEB_RUSTFLAGS := -C target-feature=+simd128
 
-.PHONY: serve test build-web test-native test-browsers bench-native install-serve install-test
+.PHONY: serve test build-web build-page test-native test-browsers test-page bench-native install-serve install-test
 
-serve: install-serve build-web
-	node scripts/serve.mjs --root www --host $(HOST) --port $(PORT)
+# Trunk builds www/ (Trunk.toml) and serves it on 127.0.0.1:8080 with COOP/COEP and a strict CSP,
+# rebuilding when a file changes.
+serve: install-serve
+	RUSTFLAGS="$(WEB_RUSTFLAGS)" CARGO_TARGET_DIR="$(AP_CACHE)/trunk" trunk serve --release
 
 test: install-test
 	scripts/test.sh
@@ -22,16 +25,23 @@ install-serve:
 install-test:
 	scripts/install.sh test
 
-# The SIMD128 build of the wasm package, into www/pkg (ES module + .d.ts, npm-ready).
+# The playground into dist/ (what the page tests serve).
+build-page:
+	RUSTFLAGS="$(WEB_RUSTFLAGS)" CARGO_TARGET_DIR="$(AP_CACHE)/trunk" trunk build --release
+
+# The npm-ready package (ES module + .d.ts) into pkg/.
 build-web:
-	RUSTFLAGS="-C target-feature=+simd128" CARGO_TARGET_DIR=target/wasm-pkg \
-	  wasm-pack --log-level warn build --release --target web --out-dir www/pkg
+	RUSTFLAGS="$(WEB_RUSTFLAGS)" CARGO_TARGET_DIR="$(AP_CACHE)/wasm-pkg" \
+	  wasm-pack --log-level warn build --release --target web --out-dir pkg
 
 test-native:
 	scripts/test.sh native
 
 test-browsers:
 	scripts/test.sh browsers
+
+test-page:
+	scripts/test.sh page
 
 # Native criterion benchmark of the kernels (reference vs scalar vs rows vs tiled).
 bench-native:

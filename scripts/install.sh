@@ -12,6 +12,8 @@ set -euo pipefail
 WASM_BINDGEN_VERSION=0.2.130   # must equal the wasm-bindgen version in Cargo.lock
 WASM_PACK_VERSION=0.15.1
 GECKODRIVER_VERSION=0.37.1
+TRUNK_VERSION=0.22.1
+NIGHTLY=nightly-2026-05-20     # Trunk 0.22 needs rustc >= 1.96.1; the threaded build needs build-std
 
 what=${1:-test}
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -39,10 +41,27 @@ cargo_tool() { # name version binary [extra cargo install args...]
 cargo_tool wasm-bindgen-cli "$WASM_BINDGEN_VERSION" wasm-bindgen
 cargo_tool wasm-pack "$WASM_PACK_VERSION" wasm-pack --locked
 
-# --- node (for the static server); Debian's node is enough ---
+# --- the dated nightly, and Trunk built with it ---
+if ! rustup toolchain list 2>/dev/null | grep -q "^$NIGHTLY"; then
+  say "$NIGHTLY (rustup, with rust-src and the wasm32 target)"
+  rustup toolchain install "$NIGHTLY" --profile minimal -c rust-src -t wasm32-unknown-unknown
+fi
+if ! { command -v trunk >/dev/null 2>&1 && trunk --version 2>/dev/null | grep -q "$TRUNK_VERSION"; }; then
+  say "trunk $TRUNK_VERSION (cargo install; its release profile's fat LTO is turned off to save ~10 minutes)"
+  CARGO_PROFILE_RELEASE_LTO=false CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16 \
+    cargo "+$NIGHTLY" install --quiet --force --locked trunk --version "=$TRUNK_VERSION"
+fi
+
+# --- node and the npm packages of package-lock.json (wasm-opt, playwright-core, axe-core) ---
 if ! command -v node >/dev/null 2>&1; then
   say "nodejs (apt)"
   apt_updated=1; apt-get update -qq && apt-get install -y -qq nodejs npm >/dev/null
+fi
+# node_modules/.installed-lock is the lockfile the folder was installed from.
+if ! cmp -s package-lock.json node_modules/.installed-lock 2>/dev/null; then
+  say "npm packages (npm ci)"
+  npm ci --no-audit --no-fund --loglevel=error
+  cp package-lock.json node_modules/.installed-lock
 fi
 
 [ "$what" = serve ] && exit 0

@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
-# Every test: native (`cargo test`, the benchmark compiled), then the browser suite in headless
-# Chromium and Firefox for each wasm build. `scripts/test.sh native` or `browsers` runs one part.
+# Every test: native (`cargo test`, the benchmark compiled), the browser suite in headless
+# Chromium and Firefox for each wasm build, then the page tests (Trunk build, playwright-core).
+# `scripts/test.sh native`, `browsers` or `page` runs one part.
 # Ends with one line: "total: N passed, N failed".
 set -uo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
-export PATH="$HOME/.cargo/bin:$PATH"
+export PATH="$root/node_modules/.bin:$HOME/.cargo/bin:$PATH"
 # Builds go to a cache outside the checkout, so a fresh clone on a warm machine (as CI is)
 # rebuilds only this crate, not its dependencies. A fresh machine simply fills it.
 export AP_CACHE=${AP_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/attention-playground}
@@ -36,6 +37,22 @@ if [ "$part" = all ] || [ "$part" = browsers ]; then
   p=$(sed -nE 's/.* ([0-9]+) passed.*/\1/p' <<<"$line"); f=$(sed -nE 's/.* ([0-9]+) failed.*/\1/p' <<<"$line")
   passed=$((passed + ${p:-0})); failed=$((failed + ${f:-0}))
   [ -n "$line" ] || { status=1; failed=$((failed + 1)); }
+fi
+
+if [ "$part" = all ] || [ "$part" = page ]; then
+  echo "== page: trunk build --release, then node --test tests/e2e (headless Chromium)"
+  if RUSTFLAGS="-C target-feature=+simd128" CARGO_TARGET_DIR="$AP_CACHE/trunk" trunk build --release >target/trunk-build.log 2>&1; then
+    node --test --test-reporter=tap tests/e2e/ >target/e2e.log 2>&1
+    [ $? = 0 ] || status=1
+    sed -nE 's/^# (update time|axe-core)/   \1/p' target/e2e.log
+    grep -E '^not ok|^# (pass|fail) ' target/e2e.log
+    p=$(sed -nE 's/^# pass ([0-9]+)$/\1/p' target/e2e.log | tail -1); f=$(sed -nE 's/^# fail ([0-9]+)$/\1/p' target/e2e.log | tail -1)
+    passed=$((passed + ${p:-0})); failed=$((failed + ${f:-1}))
+    [ $status = 0 ] || grep -E -A25 '^not ok' target/e2e.log | head -80
+    echo "   screenshots: target/e2e/screenshots/"
+  else
+    status=1; failed=$((failed + 1)); tail -30 target/trunk-build.log
+  fi
 fi
 
 echo

@@ -286,10 +286,22 @@ pub struct HeadTrace {
     pub max_weight: Vec<f32>,
 }
 
+/// A weight matrix of a layer, as used (after overrides): W_Q is `d_model x heads*d_k`, W_K and
+/// W_V `d_model x kv_heads*d_k`, W_O `heads*d_k x d_model`; head h owns columns h*d_k.. of W_Q.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Weight {
+    pub param: Param,
+    pub rows: usize,
+    pub cols: usize,
+    pub data: Vec<f32>,
+}
+
 /// One layer's stages and heads.
 #[derive(Debug, Clone, PartialEq)]
 pub struct LayerTrace {
     pub layer: usize,
+    /// The layer's weights (small for the toy model; a pretrained model may leave this empty).
+    pub weights: Vec<Weight>,
     /// Layer-wide stages. In cross-attention the context's embedding, positional and input
     /// matrices follow the query sentence's, with `row_axis` `KeyTokens`.
     pub stages: Vec<Matrix>,
@@ -438,8 +450,23 @@ pub fn trace(input: &TraceInput) -> Result<Trace> {
         }
     }
 
+    let weights = [
+        (Param::Wq, &model.w_q),
+        (Param::Wk, &model.w_k),
+        (Param::Wv, &model.w_v),
+        (Param::Wo, &model.w_o),
+    ]
+    .into_iter()
+    .map(|(param, w)| Weight {
+        param,
+        rows: w.nrows(),
+        cols: w.ncols(),
+        data: w.iter().copied().collect(),
+    })
+    .collect();
     let mut layer = LayerTrace {
         layer: 0,
+        weights,
         stages: Vec::new(),
         heads: Vec::new(),
     };

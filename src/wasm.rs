@@ -577,6 +577,19 @@ pub fn trace(config: JsValue) -> Result<Object, JsError> {
         .map(|l| {
             let lo = Object::new();
             set(&lo, "layer", l.layer as u32);
+            let weights: Array = l
+                .weights
+                .iter()
+                .map(|w| {
+                    let wo = Object::new();
+                    set(&wo, "matrix", w.param.name());
+                    set(&wo, "rows", w.rows as u32);
+                    set(&wo, "cols", w.cols as u32);
+                    set(&wo, "data", Float32Array::from(&w.data[..]));
+                    JsValue::from(wo)
+                })
+                .collect();
+            set(&lo, "weights", weights);
             set(
                 &lo,
                 "stages",

@@ -1,0 +1,56 @@
+// Shared set-up for the page tests: serve dist/ (the Trunk build) with the same headers as
+// `make serve`, drive Debian's Chromium with playwright-core, and watch every page for console
+// errors, uncaught exceptions and requests that leave the origin.
+import { spawn } from "node:child_process";
+import { mkdirSync } from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { chromium } from "playwright-core";
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+export const root = path.resolve(here, "../..");
+export const shots = path.join(root, "target/e2e/screenshots");
+mkdirSync(shots, { recursive: true });
+
+const ARGS = [
+  "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+  "--disable-component-update", "--disable-sync", "--disable-features=Translate,MediaRouter",
+];
+
+export async function startServer({ isolation = true } = {}) {
+  const port = 18000 + Math.floor(Math.random() * 2000);
+  const args = [path.join(root, "scripts/serve.mjs"), "--root", path.join(root, "dist"), "--port", String(port)];
+  if (!isolation) args.push("--no-isolation");
+  const proc = spawn(process.execPath, args, { stdio: ["ignore", "pipe", "inherit"] });
+  await new Promise((resolve, reject) => {
+    proc.stdout.once("data", resolve);
+    proc.once("exit", (code) => reject(new Error(`server exited with ${code}`)));
+  });
+  return { url: `http://127.0.0.1:${port}/`, origin: `http://127.0.0.1:${port}`, stop: () => proc.kill() };
+}
+
+export async function launch() {
+  return chromium.launch({ executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium", args: ARGS });
+}
+
+/** A page that records problems into `problems` (console errors, page errors, off-origin requests). */
+export async function openPage(browser, server, { width = 1280, height = 800, hash = "", bypassCSP = false } = {}) {
+  const context = await browser.newContext({ viewport: { width, height }, bypassCSP });
+  const page = await context.newPage();
+  const problems = [];
+  page.on("console", (m) => { if (m.type() === "error") problems.push(`console: ${m.text()}`); });
+  page.on("pageerror", (e) => problems.push(`pageerror: ${e.message}`));
+  page.on("dialog", (d) => { problems.push(`dialog: ${d.message()}`); d.dismiss(); });
+  page.on("request", (r) => {
+    const u = r.url();
+    if (!u.startsWith(server.origin) && !u.startsWith("data:") && !u.startsWith("blob:")) problems.push(`off-origin request: ${u}`);
+  });
+  await page.goto(server.url + (hash ? `#${hash}` : ""));
+  await page.waitForSelector("#playground[data-ready='true']");
+  return { page, context, problems };
+}
+
+/** Waits until the playground has rendered after the last change. */
+export async function settled(page) {
+  await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+}

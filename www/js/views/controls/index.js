@@ -1,0 +1,129 @@
+// The knobs: model sizes, seed, positions, the scale, and the masks (with the count of kept
+// query-key pairs). Every control writes through onChange(patch).
+// createControls({onChange(patch)}) -> {el, update(state, trace)}
+import { h, fmt } from "../../dom.js";
+
+const num = (id, label, min, max, onChange, step = 1) => {
+  const input = h("input", { id, type: "number", min, max, step, inputmode: "numeric" });
+  input.addEventListener("change", () => {
+    const v = Number(input.value);
+    if (Number.isFinite(v)) onChange(Math.min(max, Math.max(min, Math.round(v / step) * step)));
+  });
+  return [h("label", { for: id, text: label }), input];
+};
+const check = (id, label, onChange) => {
+  const input = h("input", { id, type: "checkbox", onchange: () => onChange(input.checked) });
+  return [input, h("label", { for: id, text: label })];
+};
+const select = (id, label, onChange) => {
+  const el = h("select", { id, onchange: () => onChange(Number(el.value)) });
+  return [h("label", { for: id, text: label }), el];
+};
+const options = (el, values, current) => {
+  const key = values.join(",");
+  if (el.dataset.values !== key) {
+    el.replaceChildren(...values.map((v) => h("option", { value: String(v), text: String(v) })));
+    el.dataset.values = key;
+  }
+  el.value = String(current);
+};
+
+export function createControls({ onChange }) {
+  const set = (field) => (v) => onChange({ [field]: v });
+  const [headsL, heads] = select("ap-heads", "Heads", set("heads"));
+  const [dL, dModel] = select("ap-dmodel", "d_model", set("dModel"));
+  const [kvL, kvHeads] = select("ap-kvheads", "Key/value heads", set("kvHeads"));
+  const [seedL, seed] = num("ap-seed", "Seed", 0, 2 ** 31, set("seed"));
+  const [pe, peL] = check("ap-positional", "Positional encoding", set("positional"));
+
+  const scale = h("input", { id: "ap-scale", type: "range", min: -3, max: 3, step: 0.05, "aria-describedby": "ap-scale-value" });
+  const scaleValue = h("output", { id: "ap-scale-value", for: "ap-scale" });
+  const [noScale, noScaleL] = check("ap-noscale", "No scaling (scale = 1)", (on) => onChange({ scale: on ? 1 : null }));
+  const reset = h("button", { type: "button", id: "ap-scale-reset", text: "1/√d_k", onclick: () => onChange({ scale: null }) });
+  let defaultScale = 0.25;
+  scale.addEventListener("input", () => onChange({ scale: Number((defaultScale * 2 ** Number(scale.value)).toPrecision(4)) }));
+  const readout = h("p", { id: "ap-saturation", class: "ap-readout", "aria-live": "polite" });
+
+  const [causal, causalL] = check("ap-mask-causal", "Causal (no looking ahead)", set("causal"));
+  const [winL, win] = num("ap-mask-window", "Sliding window size (0 = off)", 0, 4096, set("window"));
+  const [winC, winCL] = check("ap-mask-window-causal", "Window looks back only", set("windowCausal"));
+  const [gwL, gw] = num("ap-mask-global-window", "Global+local window (0 = off)", 0, 4096, set("globalWindow"));
+  const globals = h("div", { class: "ap-token-picks", role: "group", "aria-label": "Global tokens" });
+  const padding = h("div", { class: "ap-token-picks", role: "group", "aria-label": "Padding tokens (keys hidden from every query)" });
+  const [blkL, blk] = num("ap-mask-block", "Block-sparse block size (0 = off)", 0, 512, set("block"));
+  const [blL, bl] = num("ap-mask-block-local", "Neighbour blocks", 0, 16, set("blockLocal"));
+  const [brL, br] = num("ap-mask-block-random", "Random blocks", 0, 16, set("blockRandom"));
+  const customReset = h("button", { type: "button", id: "ap-mask-custom-reset", text: "Clear custom cells", onclick: () => onChange({ custom: [] }) });
+  const cost = h("p", { id: "ap-mask-cost", class: "ap-readout", "aria-live": "polite" });
+
+  const picks = (box, tokens, chosen, field) => {
+    const key = tokens.map((t) => t.text).join("\u0000") + "|" + chosen.join(",");
+    if (box.dataset.key === key) return;
+    box.dataset.key = key;
+    const shown = tokens.slice(0, 64);
+    box.replaceChildren(...shown.map((t, i) => {
+      const id = `${box.getAttribute("aria-label").slice(0, 3)}-${i}`.replace(/\W/g, "");
+      const input = h("input", { type: "checkbox", id: `ap-pick-${id}`, checked: chosen.includes(i) });
+      input.addEventListener("change", () => onChange({ [field]: input.checked ? [...chosen, i].sort((a, b) => a - b) : chosen.filter((x) => x !== i) }));
+      return h("span", { class: "ap-pick" }, input, h("label", { for: `ap-pick-${id}`, text: t.text }));
+    }));
+  };
+
+  const el = h("section", { id: "ap-controls", class: "ap-controls", "aria-label": "Settings" },
+    h("details", { open: true },
+      h("summary", { text: "Model" }),
+      h("div", { class: "ap-grid" }, headsL, heads, dL, dModel, kvL, kvHeads, seedL, seed, h("span", { class: "ap-check" }, pe, peL))),
+    h("details", { open: true },
+      h("summary", { text: "Scale and softmax saturation" }),
+      h("div", { class: "ap-scale" }, h("label", { for: "ap-scale", text: "Scale" }), scale, scaleValue, reset, h("span", { class: "ap-check" }, noScale, noScaleL)),
+      readout),
+    h("details", { open: true },
+      h("summary", { text: "Masks (combined: a pair is kept only if every mask keeps it)" }),
+      h("div", { class: "ap-grid" },
+        h("span", { class: "ap-check" }, causal, causalL), h("span"),
+        winL, win, h("span", { class: "ap-check" }, winC, winCL), h("span"),
+        gwL, gw),
+      h("p", { class: "ap-hint", text: "Global tokens (see and are seen by all):" }), globals,
+      h("p", { class: "ap-hint", text: "Padding (keys no query may see):" }), padding,
+      h("div", { class: "ap-grid" }, blkL, blk, blL, bl, brL, br),
+      h("p", { class: "ap-hint", text: "Custom: on the “Masked scores” stage, press Enter or click a cell to remove or restore that pair." }),
+      customReset,
+      cost));
+
+  function update(state, trace, headTrace) {
+    options(heads, [1, 2, 3, 4, 5, 6, 7, 8], state.heads);
+    options(dModel, Array.from({ length: 61 }, (_, i) => i + 4).filter((d) => d % state.heads === 0), state.dModel);
+    options(kvHeads, Array.from({ length: state.heads }, (_, i) => i + 1).filter((k) => state.heads % k === 0), state.kvHeads);
+    if (document.activeElement !== seed) seed.value = String(state.seed);
+    pe.checked = state.positional;
+    const dk = state.dModel / state.heads;
+    defaultScale = 1 / Math.sqrt(dk);
+    const s = state.scale ?? defaultScale;
+    if (document.activeElement !== scale) scale.value = String(Math.log2(s / defaultScale));
+    noScale.checked = state.scale === 1;
+    scaleValue.textContent = `${fmt(s, 3)}${state.scale === null ? ` = 1/√${dk} (default)` : ""}`;
+    causal.checked = state.causal;
+    if (document.activeElement !== win) win.value = String(state.window);
+    winC.checked = state.windowCausal;
+    if (document.activeElement !== gw) gw.value = String(state.globalWindow);
+    if (document.activeElement !== blk) blk.value = String(state.block);
+    if (document.activeElement !== bl) bl.value = String(state.blockLocal);
+    if (document.activeElement !== br) br.value = String(state.blockRandom);
+    customReset.disabled = state.custom.length === 0;
+    if (!trace) return;
+    picks(globals, trace.tokens.query, state.globals, "globals");
+    picks(padding, trace.tokens.key, state.padding, "padding");
+    const { allowedPairs, totalPairs, emptyRows } = trace.mask;
+    cost.textContent = `Kept: ${allowedPairs} of ${totalPairs} query-key pairs (${((100 * allowedPairs) / totalPairs).toFixed(1)} %)` +
+      (emptyRows.length ? `; ${emptyRows.length} token(s) see no key at all (their output is zero)` : "");
+    if (headTrace) {
+      const n = headTrace.entropy.length;
+      const meanH = headTrace.entropy.reduce((a, b) => a + b, 0) / n;
+      const meanMax = headTrace.maxWeight.reduce((a, b) => a + b, 0) / n;
+      const uniform = Math.log2(trace.tokens.key.length);
+      readout.textContent = `Head ${state.head + 1}: mean entropy ${fmt(meanH, 2)} bits (uniform would be ${fmt(uniform, 2)}), mean largest weight ${fmt(meanMax, 2)}. ` +
+        (meanMax > 0.9 ? "Softmax is saturated: almost all weight goes to one key." : meanH > 0.9 * uniform ? "Weights are nearly uniform." : "");
+    }
+  }
+  return { el, update };
+}

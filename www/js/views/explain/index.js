@@ -1,0 +1,90 @@
+// The arithmetic behind one cell of one stage, written out with the actual numbers.
+// explain(ctx, i, j) -> {value, lines: [string]}; ctx = {stage, trace, head, get(stageName)}.
+import { fmt } from "../../dom.js";
+
+const MAX_TERMS = 8; // longer sums are shortened with "…"
+
+function terms(pairs, op = "×") {
+  const shown = pairs.slice(0, MAX_TERMS).map(([a, b]) => `${fmt(a)}${op}${fmt(b)}`);
+  if (pairs.length > MAX_TERMS) shown.push(`… (${pairs.length - MAX_TERMS} more)`);
+  return shown.join(" + ");
+}
+
+const row = (m, i) => Array.from(m.data.subarray(i * m.cols, (i + 1) * m.cols));
+const col = (m, j) => Array.from({ length: m.rows }, (_, i) => m.data[i * m.cols + j]);
+
+export function explain(ctx, i, j) {
+  const { stage, get, trace } = ctx;
+  const m = get(stage);
+  const value = m.data[i * m.cols + j];
+  const q = trace.tokens.query, k = trace.tokens.key;
+  const qt = q[i]?.text ?? `#${i}`, kt = (stage === "key" || stage === "value" ? k[i] : k[j])?.text ?? `#${j}`;
+  const lines = [];
+  switch (stage) {
+    case "embedding":
+      lines.push(`E["${qt}", ${j}] = ${fmt(value)}: entry ${j} of the word's embedding (the same word always gets the same vector).`);
+      break;
+    case "positional": {
+      const pair = Math.floor(j / 2), d = m.cols;
+      const f = j % 2 === 0 ? "sin" : "cos";
+      lines.push(`PE[${i}, ${j}] = ${f}(${i} / 10000^(${2 * pair}/${d})) = ${fmt(value)}`);
+      break;
+    }
+    case "input": {
+      const e = get("embedding").data[i * m.cols + j], p = get("positional").data[i * m.cols + j];
+      lines.push(`X[${i}, ${j}] = E + PE = ${fmt(e)} + ${fmt(p)} = ${fmt(value)}`);
+      break;
+    }
+    case "query": case "key": case "value": {
+      const letter = stage[0].toUpperCase();
+      lines.push(`${letter}[${i}, ${j}] = X["${stage === "query" ? qt : kt}"] · W_${letter}[:, ${j}] = ${fmt(value)}`);
+      break;
+    }
+    case "scores": {
+      const qi = row(get("query"), i), kj = row(get("key"), j);
+      lines.push(`q("${qt}") · k("${kt}") = ${terms(qi.map((a, t) => [a, kj[t]]))}`);
+      lines.push(`= ${fmt(value)}`);
+      break;
+    }
+    case "scaled": {
+      const s = get("scores").data[i * m.cols + j];
+      lines.push(`${fmt(s)} × ${fmt(trace.scale, 4)} (scale) = ${fmt(value)}`);
+      break;
+    }
+    case "masked": {
+      const s = get("scaled").data[i * m.cols + j];
+      lines.push(value === -Infinity ? `The mask removes "${qt}" → "${kt}": −∞ (weight 0 after softmax)` : `"${qt}" may see "${kt}": ${fmt(s)} is kept`);
+      break;
+    }
+    case "softmax": {
+      const r = row(get("masked"), i);
+      const max = Math.max(...r);
+      if (max === -Infinity) {
+        lines.push(`"${qt}" may see no key at all: every weight is 0 and its output is the zero vector.`);
+        break;
+      }
+      const sum = r.reduce((acc, x) => acc + (x === -Infinity ? 0 : Math.exp(x - max)), 0);
+      const s = r[j];
+      lines.push(s === -Infinity
+        ? `exp(−∞) / Σ = 0: "${kt}" is masked`
+        : `exp(${fmt(s)} − ${fmt(max)}) / Σ exp(s − max) = ${fmt(Math.exp(s - max))} / ${fmt(sum)} = ${fmt(value)}`);
+      lines.push(`Row "${qt}": entropy ${fmt(ctx.headTrace.entropy[i], 2)} bits, largest weight ${fmt(ctx.headTrace.maxWeight[i], 2)}.`);
+      break;
+    }
+    case "weighted-sum": {
+      const a = row(get("softmax"), i), v = col(get("value"), j);
+      const pairs = a.map((w, t) => [w, v[t]]).filter(([w]) => w !== 0);
+      lines.push(`Σ_j a["${qt}", j] · v_j[${j}] = ${terms(pairs)} = ${fmt(value)}`);
+      break;
+    }
+    case "concat": {
+      const hd = trace.model.headDim, head = Math.floor(j / hd);
+      lines.push(`Column ${j} is dimension ${j % hd} of head ${head}'s output for "${qt}": ${fmt(value)}`);
+      break;
+    }
+    case "output":
+      lines.push(`Y["${qt}", ${j}] = C["${qt}"] · W_O[:, ${j}] = ${fmt(value)}`);
+      break;
+  }
+  return { value, lines };
+}
