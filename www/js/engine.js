@@ -24,3 +24,6 @@ export const tokenize = (text) => wasm.tokenize(text);
 export function trace(config) {
   return wasm.trace(config);
 }
+
+/** What a mask keeps: {allowedPairs, totalPairs, emptyRows}. */
+export const maskInfo = (mask, seqQ, seqKv) => wasm.maskInfo(mask, seqQ, seqKv);

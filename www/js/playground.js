@@ -8,7 +8,7 @@
 // The component owns no hidden state beyond what `state` holds, so an embedder (custom element,
 // iframe) can save, share and restore any view by its state alone.
 import { h, fmt } from "./dom.js";
-import { normalize, maskOf, MAX_PAGE_TOKENS } from "./state.js";
+import { normalize, maskOf, maskParts, MAX_PAGE_TOKENS } from "./state.js";
 import * as engine from "./engine.js";
 import { createHeatmap } from "./components/heatmap/index.js";
 import { createTokens } from "./views/tokens/index.js";
@@ -300,8 +300,10 @@ export function mount(root, initial, { onChange = () => {} } = {}) {
       digits: 2,
     });
     const headTrace = trace.layers[0].heads[0];
-    follow.update(state, trace, matrixOf(trace, "softmax"));
-    controls.update(state, trace, headTrace);
+    follow.update(state, trace, matrixOf(trace, "softmax"), trace.layers[0].heads[0]);
+    const nq = trace.tokens.query.length, nk = trace.tokens.key.length;
+    const perMask = maskParts(state, nq, nk).map(([label, mask]) => [label, engine.maskInfo(mask, nq, nk).allowedPairs]);
+    controls.update(state, trace, headTrace, perMask);
     renderWeights();
     renderEdit();
     if (!explainBox.dataset.row) showCell(null);

@@ -107,30 +107,36 @@ export function normalize(partial = {}) {
   };
 }
 
-/** The engine's mask for this state at these lengths (an `all` of the enabled parts). */
-export function maskOf(s, seqQ, seqKv) {
+/** The enabled masks of this state at these lengths, each as [label, engine mask]. */
+export function maskParts(s, seqQ, seqKv) {
   const parts = [];
-  if (s.causal) parts.push({ kind: "causal" });
-  if (s.window > 0) parts.push({ kind: "window", size: s.window, causal: s.windowCausal });
+  if (s.causal) parts.push(["Causal", { kind: "causal" }]);
+  if (s.window > 0) parts.push(["Window", { kind: "window", size: s.window, causal: s.windowCausal }]);
   if (s.globalWindow > 0) {
     const n = Math.max(seqQ, seqKv);
-    parts.push({ kind: "global-local", globals: s.globals.filter((g) => g < n), size: s.globalWindow });
+    parts.push(["Global+local", { kind: "global-local", globals: s.globals.filter((g) => g < n), size: s.globalWindow }]);
   }
   const pads = s.padding.filter((j) => j < seqKv);
   if (pads.length) {
     const keep = new Uint8Array(seqKv).fill(1);
     for (const j of pads) keep[j] = 0;
-    parts.push({ kind: "padding", keep });
+    parts.push(["Padding", { kind: "padding", keep }]);
   }
   if (s.block > 0) {
-    parts.push({ kind: "block-sparse", block: s.block, local: s.blockLocal, random: s.blockRandom, seed: s.blockSeed });
+    parts.push(["Block-sparse", { kind: "block-sparse", block: s.block, local: s.blockLocal, random: s.blockRandom, seed: s.blockSeed }]);
   }
   const removed = s.custom.filter(([i, j]) => i < seqQ && j < seqKv);
   if (removed.length) {
     const allowed = new Uint8Array(seqQ * seqKv).fill(1);
     for (const [i, j] of removed) allowed[i * seqKv + j] = 0;
-    parts.push({ kind: "custom", allowed });
+    parts.push(["Custom", { kind: "custom", allowed }]);
   }
+  return parts;
+}
+
+/** The engine's mask for this state at these lengths: an `all` of the enabled parts. */
+export function maskOf(s, seqQ, seqKv) {
+  const parts = maskParts(s, seqQ, seqKv).map(([, m]) => m);
   return parts.length === 0 ? { kind: "none" } : parts.length === 1 ? parts[0] : { kind: "all", masks: parts };
 }
 

@@ -90,7 +90,7 @@ export function createControls({ onChange }) {
       customReset,
       cost));
 
-  function update(state, trace, headTrace) {
+  function update(state, trace, headTrace, perMask = []) {
     options(heads, [1, 2, 3, 4, 5, 6, 7, 8], state.heads);
     options(dModel, Array.from({ length: 61 }, (_, i) => i + 4).filter((d) => d % state.heads === 0), state.dModel);
     options(kvHeads, Array.from({ length: state.heads }, (_, i) => i + 1).filter((k) => state.heads % k === 0), state.kvHeads);
@@ -114,7 +114,8 @@ export function createControls({ onChange }) {
     picks(globals, trace.tokens.query, state.globals, "globals");
     picks(padding, trace.tokens.key, state.padding, "padding");
     const { allowedPairs, totalPairs, emptyRows } = trace.mask;
-    cost.textContent = `Kept: ${allowedPairs} of ${totalPairs} query-key pairs (${((100 * allowedPairs) / totalPairs).toFixed(1)} %)` +
+    const each = perMask.length > 1 ? ` (${perMask.map(([label, n]) => `${label} alone: ${n}`).join(", ")})` : "";
+    cost.textContent = `Kept: ${allowedPairs} of ${totalPairs} query-key pairs (${((100 * allowedPairs) / totalPairs).toFixed(1)} %)${each}` +
       (emptyRows.length ? `; ${emptyRows.length} token(s) see no key at all (their output is zero)` : "");
     if (headTrace) {
       const n = headTrace.entropy.length;

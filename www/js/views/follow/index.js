@@ -17,7 +17,7 @@ export function createFollow({ onFollow }) {
   const el = h("section", { id: "ap-follow", class: "ap-follow", "aria-label": "Follow one token" },
     h("h2", { text: "Follow a token" }), summary, h("div", { class: "ap-follow-body" }, bars, svg));
 
-  function update(state, trace, weights) {
+  function update(state, trace, weights, headTrace) {
     if (!trace || !weights) {
       el.hidden = true;
       return;
@@ -37,7 +37,8 @@ export function createFollow({ onFollow }) {
     summary.textContent = topW === 0
       ? `"${q[i].text}" may see no token under this mask: its output is zero.`
       : `"${q[i].text}" → "${k[topJ].text}" ${fmt(topW, 2)}` +
-        (order[1] && order[1][0] > 0 ? `, then "${k[order[1][1]].text}" ${fmt(order[1][0], 2)}` : "");
+        (order[1] && order[1][0] > 0 ? `, then "${k[order[1][1]].text}" ${fmt(order[1][0], 2)}` : "") +
+        (headTrace ? ` · entropy ${fmt(headTrace.entropy[i], 2)} bits, largest weight ${fmt(headTrace.maxWeight[i], 2)}` : "");
     const shown = k.length > 64 ? order.slice(0, 32).map(([, j]) => j).sort((a, b) => a - b) : k.map((_, j) => j);
     bars.replaceChildren(...shown.map((j) => {
       const bar = h("span", { class: "ap-bar" });
