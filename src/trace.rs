@@ -13,7 +13,7 @@ use crate::error::{check_f32_budget, Error, Result};
 use crate::mask::{Mask, MaskStats};
 use crate::model::{apply_override, tokenize, Override, Param, Token, ToyConfig, ToyModel};
 use crate::reference as r;
-use ndarray::{s, Array2};
+use ndarray::{s, Array2, ArrayView2};
 
 /// Most tokens a trace accepts per sentence: beyond this the n x n matrices stop being readable
 /// and the page would stop being responsive.
@@ -487,16 +487,24 @@ pub fn trace(input: &TraceInput) -> Result<Trace> {
 
     let need_all_heads = want_layer && (wanted(Stage::Concat) || wanted(Stage::Output));
     let mut outputs: Vec<Array2<f32>> = Vec::new();
+    // Heads of a group are consecutive and share K and V: project them once per group.
+    let mut kv: Option<(usize, Array2<f32>, Array2<f32>)> = None;
     for h in 0..cfg.heads {
         let keep = want_layer && heads.contains(&h);
         if !keep && !need_all_heads {
             continue;
         }
         let g = h / (cfg.heads / cfg.kv_heads);
-        let cols = |w: &Array2<f32>, i: usize| w.slice(s![.., i * d_k..(i + 1) * d_k]).to_owned();
-        let q = r::project(x_q.view(), cols(&model.w_q, h).view());
-        let k = r::project(x_k.view(), cols(&model.w_k, g).view());
-        let v = r::project(x_k.view(), cols(&model.w_v, g).view());
+        fn cols(w: &Array2<f32>, i: usize, d_k: usize) -> ArrayView2<'_, f32> {
+            w.slice(s![.., i * d_k..(i + 1) * d_k])
+        }
+        let q = r::project(x_q.view(), cols(&model.w_q, h, d_k));
+        if kv.as_ref().is_none_or(|(cached, _, _)| *cached != g) {
+            let k = r::project(x_k.view(), cols(&model.w_k, g, d_k));
+            let v = r::project(x_k.view(), cols(&model.w_v, g, d_k));
+            kv = Some((g, k, v));
+        }
+        let (_, k, v) = kv.as_ref().expect("projected above");
         let sc = r::scores(q.view(), k.view());
         let scaled = r::scale(sc.view(), scale);
         let masked = r::apply_mask(scaled.view(), &mask_view);

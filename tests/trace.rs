@@ -215,7 +215,11 @@ fn an_override_flows_through_every_later_stage() {
     }
     assert_ne!(edited.stage(Stage::Output, 0), base.stage(Stage::Output, 0));
     let wk = &edited.layers[0].weights[1];
-    assert_eq!((wk.param, wk.rows, wk.cols, wk.data[0]), (Param::Wk, 16, 16, 5.0), "the trace shows the edited weights");
+    assert_eq!(
+        (wk.param, wk.rows, wk.cols, wk.data[0]),
+        (Param::Wk, 16, 16, 5.0),
+        "the trace shows the edited weights"
+    );
     // An edit of X changes Q, K and V of that token.
     inp.overrides = vec![Override {
         matrix: Param::X,

@@ -7,7 +7,7 @@
 //
 // The component owns no hidden state beyond what `state` holds, so an embedder (custom element,
 // iframe) can save, share and restore any view by its state alone.
-import { h, fmt } from "./dom.js";
+import { h } from "./dom.js";
 import { normalize, maskOf, maskParts, MAX_PAGE_TOKENS } from "./state.js";
 import * as engine from "./engine.js";
 import { createHeatmap } from "./components/heatmap/index.js";
@@ -131,12 +131,13 @@ export function mount(root, initial, { onChange = () => {} } = {}) {
   }
 
   function labels(axis, t) {
-    const n = { "query-tokens": t.tokens.query.length, "key-tokens": t.tokens.key.length }[axis];
-    if (axis === "query-tokens") return t.tokens.query.map((x) => x.text);
-    if (axis === "key-tokens") return t.tokens.key.map((x) => x.text);
-    const width = axis === "model" ? t.model.dModel : axis === "head" ? t.model.headDim : t.model.heads * t.model.headDim;
-    if (axis === "concat") return Array.from({ length: width }, (_, j) => `h${Math.floor(j / t.model.headDim) + 1}.${j % t.model.headDim}`);
-    return Array.from({ length: n ?? width }, (_, j) => `d${j}`);
+    const dk = t.model.headDim;
+    switch (axis) {
+      case "query-tokens": return t.tokens.query.map((x) => x.text);
+      case "key-tokens": return t.tokens.key.map((x) => x.text);
+      case "concat": return Array.from({ length: t.model.heads * dk }, (_, j) => `h${Math.floor(j / dk) + 1}.${j % dk}`);
+      default: return Array.from({ length: axis === "model" ? t.model.dModel : dk }, (_, j) => `d${j}`);
+    }
   }
 
   function ctx() {
@@ -335,4 +336,3 @@ export function mount(root, initial, { onChange = () => {} } = {}) {
   };
 }
 
-export { fmt };

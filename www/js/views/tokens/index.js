@@ -25,7 +25,6 @@ export function createTokens({ onInput, onPreset, onFollow, onMode }) {
   function update(state, trace) {
     if (document.activeElement !== sentence && sentence.value !== state.sentence) sentence.value = state.sentence;
     if (document.activeElement !== context && context.value !== state.context) context.value = state.context;
-    if (sentence.value !== state.sentence && document.activeElement === sentence) {/* typing: keep the box as is */}
     mode.value = state.mode;
     contextBox.hidden = state.mode !== "cross";
     if (!trace) return;
