@@ -514,8 +514,8 @@ pub fn trace(input: &TraceInput) -> Result<Trace> {
             let mut stages = Vec::new();
             for (stage, a) in [
                 (Stage::Query, &q),
-                (Stage::Key, &k),
-                (Stage::Value, &v),
+                (Stage::Key, k),
+                (Stage::Value, v),
                 (Stage::Scores, &sc),
                 (Stage::Scaled, &scaled),
                 (Stage::Masked, &masked),
