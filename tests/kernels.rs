@@ -112,3 +112,45 @@ fn results_do_not_depend_on_the_kernel_beyond_tolerance_at_larger_sizes() {
     let case = Case::new(42, 2, 2, 600, 600, 64, 1);
     check_all(&case).unwrap();
 }
+
+/// With the `threads` feature, work items (head, query block) run on a rayon pool in an order
+/// that depends on timing; each item runs the same code in the same order on any thread, so the
+/// output must not change by a single bit with the number of threads.
+#[cfg(feature = "threads")]
+#[test]
+fn tiled_output_is_bit_identical_for_1_2_and_3_threads() {
+    let cases = [
+        Case::new(11, 2, 4, 300, 300, 64, 1), // causal, grouped-query heads
+        Case::new(12, 3, 1, 257, 190, 37, 0), // no mask, odd head dim, seq_q != seq_kv
+        Case::new(13, 1, 2, 200, 200, 24, 3), // sliding window
+        Case::new(14, 2, 2, 150, 150, 16, 8), // custom (element) mask
+        Case::new(15, 2, 4, 1, 4096, 64, 0),  // decode
+        Case::new(16, 1, 3, 3, 1000, 64, 1),  // a few queries at the end of a long cache
+    ];
+    for case in &cases {
+        let p = Problem::new(case.shape, case.scale, &case.mask).unwrap();
+        for kernel in Kernel::all()
+            .into_iter()
+            .filter(|k| matches!(k, Kernel::Tiled(_)))
+        {
+            let run = |threads: usize| {
+                rayon::ThreadPoolBuilder::new()
+                    .num_threads(threads)
+                    .build()
+                    .unwrap()
+                    .install(|| kernels::attention(kernel, &p, &case.q, &case.k, &case.v).unwrap())
+            };
+            let one: Vec<u32> = run(1).iter().map(|x| x.to_bits()).collect();
+            for threads in [2, 3] {
+                let many: Vec<u32> = run(threads).iter().map(|x| x.to_bits()).collect();
+                assert!(
+                    one == many,
+                    "{} with {threads} threads differs from 1 thread ({})",
+                    kernel.name(),
+                    case.describe()
+                );
+            }
+            check(kernel, case).unwrap();
+        }
+    }
+}

@@ -12,7 +12,8 @@
 //! - [`Kernel::Tiled`]: FlashAttention-2 style. Query blocks of 64 rows meet key tiles of 64 keys;
 //!   an online softmax keeps a running max and sum per row, so the `seq_q x seq_kv` matrix is
 //!   never stored, and tiles the mask removes entirely are skipped. Scratch is allocated once per
-//!   call, never inside the loops.
+//!   call (once per thread with the `threads` feature, which spreads the (head, query block)
+//!   work items over a rayon pool), never inside the loops.
 //!
 //! Callers go through [`attention`] (or [`attention_into`]) with a [`Kernel`]; a backend that
 //! finishes later (WebGPU) is a further variant of the caller-facing `attentionAsync` in the wasm
@@ -75,14 +76,14 @@ impl Shape {
                 self.heads, self.kv_heads
             )));
         }
-        // q, k, v, the output, and one key/value head's packed copy for the tiled kernel.
+        // q, k, v, the output, and the tiled kernel's packed copy of every key/value head.
         let q = (self.heads as u64)
             .checked_mul(self.seq_q as u64)
             .and_then(|x| x.checked_mul(self.head_dim as u64));
         let kv = (self.kv_heads as u64)
             .checked_mul(self.seq_kv as u64)
             .and_then(|x| x.checked_mul(self.head_dim as u64));
-        let packed = (self.seq_kv as u64 + 64).checked_mul(2 * (self.head_dim as u64 + 8));
+        let packed = tiled::packed_len(self);
         let total = q.and_then(|q| {
             kv.and_then(|kv| packed.and_then(|p| (2 * q).checked_add(2 * kv)?.checked_add(p)))
         });

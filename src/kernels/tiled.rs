@@ -15,11 +15,20 @@
 //! out_r = O_r / l_r   (0 when l_r = 0: the row has no allowed key)
 //! ```
 //!
-//! Memory is linear in the sequence length: the packed key/value head plus fixed-size scratch.
-//! Nothing is allocated inside the loops.
+//! Every key/value head is packed once, up front, and shared read-only. The work items are
+//! (query head, query block); each writes its own rows of the output. Without the `threads`
+//! feature they run in order on one scratch; with it they run on the rayon pool, heaviest first
+//! (the blocks that see the most key tiles, e.g. the last ones under a causal mask), each thread
+//! taking the next item as it finishes one, with one scratch per thread. An item runs the same
+//! code in the same order on any thread, so the output is bit for bit the same for any number of
+//! threads.
+//!
+//! Memory is linear in the sequence length: the packed key/value heads plus fixed-size scratch
+//! per thread. Nothing is allocated inside the loops.
 
 use super::{Lanes, Problem};
 use crate::mask::Coverage;
+use std::borrow::Cow;
 use std::ops::Range;
 
 /// Query rows per block.
@@ -31,41 +40,73 @@ const MR: usize = 4;
 /// Columns of a register block (two 4-lane vectors).
 const NR: usize = 8;
 
-/// One key/value head, packed for the micro-kernels.
-struct Packed {
+/// Sizes the tiled kernel derives from a problem.
+#[derive(Clone, Copy)]
+struct Dims {
+    /// Head dimension.
+    d: usize,
+    /// Head dimension rounded up to a multiple of NR: the row length of packed K^T tiles, of V
+    /// rows as the micro-kernels read them, and of the scratch Q and O rows.
+    dp: usize,
+    /// Key tiles per key/value head.
+    tiles: usize,
+}
+
+impl Dims {
+    fn new(head_dim: usize, seq_kv: usize) -> Dims {
+        Dims {
+            d: head_dim,
+            dp: head_dim.div_ceil(NR) * NR,
+            tiles: seq_kv.div_ceil(BK),
+        }
+    }
+}
+
+/// Numbers the tiled kernel packs for a problem of this shape (every key/value head), for the
+/// memory check in `Shape::validate`.
+pub(super) fn packed_len(shape: &super::Shape) -> Option<u64> {
+    let dims = Dims::new(shape.head_dim, shape.seq_kv);
+    let per_head = (dims.tiles as u64 * BK as u64).checked_mul(dims.dp as u64)?;
+    let copies = if dims.dp == dims.d { 1 } else { 2 };
+    per_head.checked_mul(copies * shape.kv_heads as u64)
+}
+
+/// One key/value head, packed for the micro-kernels; shared read-only by every query head of
+/// its group.
+struct Packed<'a> {
     /// `tiles x dp x BK`: tile t holds K[t*BK .. t*BK+BK]^T, zero past the last key.
     kt: Vec<f32>,
-    /// `tiles*BK x dp`: V with each row padded to `dp`, zero past the last key.
-    v: Vec<f32>,
-    /// Head dimension rounded up to a multiple of NR.
-    dp: usize,
+    /// `seq_kv x dp`: V with each row padded to `dp`. Borrowed from the input when `d = dp`.
+    v: Cow<'a, [f32]>,
 }
 
-impl Packed {
-    fn new(tiles: usize, dp: usize) -> Packed {
-        Packed {
-            kt: vec![0.0; tiles * dp * BK],
-            v: vec![0.0; tiles * BK * dp],
-            dp,
-        }
-    }
-
+impl<'a> Packed<'a> {
     /// Packs key/value head `g` (`n` keys of `d` numbers each).
-    fn pack(&mut self, k: &[f32], v: &[f32], g: usize, n: usize, d: usize) {
-        let dp = self.dp;
+    fn new(k: &[f32], v: &'a [f32], g: usize, n: usize, dims: Dims) -> Packed<'a> {
+        let Dims { d, dp, tiles } = dims;
         let (kh, vh) = (&k[g * n * d..][..n * d], &v[g * n * d..][..n * d]);
-        for j in 0..n {
+        let mut kt = vec![0.0; tiles * dp * BK];
+        for (j, kj) in kh.chunks_exact(d).enumerate() {
             let (t, jj) = (j / BK, j % BK);
-            let kt = &mut self.kt[t * dp * BK..][..dp * BK];
-            for (x, &kx) in kh[j * d..][..d].iter().enumerate() {
-                kt[x * BK + jj] = kx;
+            let tile = &mut kt[t * dp * BK..][..dp * BK];
+            for (x, &kx) in kj.iter().enumerate() {
+                tile[x * BK + jj] = kx;
             }
-            self.v[j * dp..][..d].copy_from_slice(&vh[j * d..][..d]);
         }
+        let v = if dp == d {
+            Cow::Borrowed(vh)
+        } else {
+            let mut vp = vec![0.0; n * dp];
+            for (dst, src) in vp.chunks_exact_mut(dp).zip(vh.chunks_exact(d)) {
+                dst[..d].copy_from_slice(src);
+            }
+            Cow::Owned(vp)
+        };
+        Packed { kt, v }
     }
 }
 
-/// Per-block working memory, reused for every block.
+/// Per-block working memory, reused for every block a thread runs.
 struct Scratch {
     /// `BQ x dp`: the query block, scaled, zero padded.
     q: Vec<f32>,
@@ -77,52 +118,111 @@ struct Scratch {
     l: [f32; BQ],
 }
 
+impl Scratch {
+    fn new(dp: usize) -> Scratch {
+        Scratch {
+            q: vec![0.0; BQ * dp],
+            s: vec![0.0; BQ * BK],
+            o: vec![0.0; BQ * dp],
+            m: [0.0; BQ],
+            l: [0.0; BQ],
+        }
+    }
+}
+
 pub(super) fn attention<L: Lanes>(p: &Problem, q: &[f32], k: &[f32], v: &[f32], out: &mut [f32]) {
     let s = p.shape;
-    let d = s.head_dim;
-    let dp = d.div_ceil(NR) * NR;
-    let tiles = s.seq_kv.div_ceil(BK);
-    let mut packed = Packed::new(tiles, dp);
-    let mut scratch = Scratch {
-        q: vec![0.0; BQ * dp],
-        s: vec![0.0; BQ * BK],
-        o: vec![0.0; BQ * dp],
-        m: [0.0; BQ],
-        l: [0.0; BQ],
+    let dims = Dims::new(s.head_dim, s.seq_kv);
+    let d = dims.d;
+    // One work item is (query head h, query block b); its output rows are one chunk of `out`.
+    let item = |h: usize, b: usize, packed: &[Packed], sc: &mut Scratch, out: &mut [f32]| {
+        let rows = b * BQ..((b + 1) * BQ).min(s.seq_q);
+        let at = (h * s.seq_q + rows.start) * d;
+        let qb = &q[at..][..rows.len() * d];
+        query_block::<L>(p, dims, &packed[s.kv_head(h)], sc, qb, rows, out);
     };
-    let group = s.heads / s.kv_heads;
-    for g in 0..s.kv_heads {
-        packed.pack(k, v, g, s.seq_kv, d);
-        for h in g * group..(g + 1) * group {
-            for q0 in (0..s.seq_q).step_by(BQ) {
-                let rows = q0..(q0 + BQ).min(s.seq_q);
-                let at = (h * s.seq_q + q0) * d;
-                let len = rows.len() * d;
-                query_block::<L>(
-                    p,
-                    &packed,
-                    &mut scratch,
-                    &q[at..][..len],
-                    rows,
-                    &mut out[at..][..len],
-                );
+
+    #[cfg(not(feature = "threads"))]
+    {
+        let packed: Vec<Packed> = (0..s.kv_heads)
+            .map(|g| Packed::new(k, v, g, s.seq_kv, dims))
+            .collect();
+        let mut sc = Scratch::new(dims.dp);
+        for (h, out_h) in out.chunks_mut(s.seq_q * d).enumerate() {
+            for (b, out_b) in out_h.chunks_mut(BQ * d).enumerate() {
+                item(h, b, &packed, &mut sc, out_b);
             }
         }
+    }
+
+    #[cfg(feature = "threads")]
+    {
+        use rayon::prelude::*;
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        use std::sync::Mutex;
+
+        let packed: Vec<Packed> = (0..s.kv_heads)
+            .into_par_iter()
+            .map(|g| Packed::new(k, v, g, s.seq_kv, dims))
+            .collect();
+        // Work of each query block: the key tiles the mask leaves (the same for every head).
+        let blocks = s.seq_q.div_ceil(BQ);
+        let work: Vec<usize> = (0..blocks)
+            .into_par_iter()
+            .map(|b| {
+                let rows = b * BQ..((b + 1) * BQ).min(s.seq_q);
+                (0..s.seq_kv)
+                    .step_by(BK)
+                    .filter(|&c0| {
+                        p.mask.coverage(rows.clone(), c0..(c0 + BK).min(s.seq_kv))
+                            != Coverage::Empty
+                    })
+                    .count()
+            })
+            .collect();
+        // Heaviest first (stable: ties keep head-major order), so that the light items fill
+        // the gaps at the end.
+        let mut items: Vec<(usize, usize, &mut [f32])> = out
+            .chunks_mut(s.seq_q * d)
+            .enumerate()
+            .flat_map(|(h, out_h)| {
+                out_h
+                    .chunks_mut(BQ * d)
+                    .enumerate()
+                    .map(move |(b, out_b)| (h, b, out_b))
+            })
+            .collect();
+        items.sort_by_key(|&(_, b, _)| std::cmp::Reverse(work[b]));
+        // Each thread takes the next item until none is left. Every item's lock is taken once,
+        // by the one thread that drew its index, so it never waits.
+        let items: Vec<Mutex<(usize, usize, &mut [f32])>> =
+            items.into_iter().map(Mutex::new).collect();
+        let next = AtomicUsize::new(0);
+        rayon::broadcast(|_| {
+            let mut sc = Scratch::new(dims.dp);
+            loop {
+                let i = next.fetch_add(1, Ordering::Relaxed);
+                let Some(slot) = items.get(i) else { break };
+                let mut guard = slot.lock().unwrap_or_else(|e| e.into_inner());
+                let (h, b, ref mut out_b) = *guard;
+                item(h, b, &packed, &mut sc, out_b);
+            }
+        });
     }
 }
 
 /// Attention for one block of query rows of one head against every key tile it may see.
 fn query_block<L: Lanes>(
     p: &Problem,
+    dims: Dims,
     packed: &Packed,
     sc: &mut Scratch,
     q: &[f32],
     rows: Range<usize>,
     out: &mut [f32],
 ) {
-    let d = p.shape.head_dim;
+    let Dims { d, dp, .. } = dims;
     let nk = p.shape.seq_kv;
-    let dp = packed.dp;
     let nr = rows.len();
     let nr_pad = nr.div_ceil(MR) * MR;
     let scale2 = p.scale * std::f32::consts::LOG2_E;
