@@ -6,15 +6,16 @@
 SHELL := /bin/bash
 export PATH := $(CURDIR)/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
 export AP_CACHE ?= $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/attention-playground
-# The page's engine build: SIMD128 (every current browser has it).
+# The npm package's engine build: SIMD128 (every current browser has it). The page itself gets
+# all five builds (scripts/build-engines.sh, run by Trunk) and picks one at load time.
 WEB_RUSTFLAGS := -C target-feature=+simd128
 
 .PHONY: serve test build-web build-page test-native test-browsers test-page bench-native install-serve install-test
 
-# Trunk builds www/ (Trunk.toml) and serves it on 127.0.0.1:8080 with COOP/COEP and a strict CSP,
-# rebuilding when a file changes.
+# Trunk builds www/ and the engine builds (Trunk.toml) and serves them on 127.0.0.1:8080 with
+# COOP/COEP (so the threaded build can run) and a strict CSP, rebuilding when a file changes.
 serve: install-serve
-	RUSTFLAGS="$(WEB_RUSTFLAGS)" CARGO_TARGET_DIR="$(AP_CACHE)/trunk" trunk serve --release
+	trunk serve --release
 
 test: install-test
 	scripts/test.sh
@@ -27,7 +28,7 @@ install-test:
 
 # The playground into dist/ (what the page tests serve).
 build-page:
-	RUSTFLAGS="$(WEB_RUSTFLAGS)" CARGO_TARGET_DIR="$(AP_CACHE)/trunk" trunk build --release
+	trunk build --release
 
 # The npm-ready package (ES module + .d.ts) into pkg/.
 build-web:

@@ -18,6 +18,11 @@ fn start() {
     console_error_panic_hook::set_once();
 }
 
+// `initThreadPool(n)` (threaded builds only): starts n rayon workers sharing this module's memory.
+// Call it once, from a Web Worker (the main thread may not block on Atomics.wait).
+#[cfg(feature = "threads")]
+pub use wasm_bindgen_rayon::init_thread_pool;
+
 fn js_err(e: impl std::fmt::Display) -> JsError {
     JsError::new(&e.to_string())
 }
@@ -648,7 +653,20 @@ pub fn tokenize(text: &str) -> Array {
     tokens_to_js(&crate::model::tokenize(text))
 }
 
-/// What this module was built with: `{simd, kernels, defaultKernel, threads, version}`.
+/// Threads the kernels run on: the rayon pool's size once `initThreadPool` has run, else 1.
+fn threads() -> usize {
+    #[cfg(feature = "threads")]
+    {
+        rayon::current_num_threads()
+    }
+    #[cfg(not(feature = "threads"))]
+    {
+        1
+    }
+}
+
+/// What this module was built with and runs on:
+/// `{simd, kernels, defaultKernel, threads, atomics, version}`.
 #[wasm_bindgen(js_name = buildInfo)]
 pub fn build_info() -> Object {
     let o = Object::new();
@@ -669,7 +687,8 @@ pub fn build_info() -> Object {
             .collect::<Array>(),
     );
     set(&o, "defaultKernel", Kernel::best().name());
-    set(&o, "threads", 1u32);
+    set(&o, "threads", threads() as u32);
+    set(&o, "atomics", cfg!(feature = "threads"));
     set(&o, "version", env!("CARGO_PKG_VERSION"));
     o
 }

@@ -34,7 +34,7 @@ export async function launch() {
 }
 
 /** A page that records problems into `problems` (console errors, page errors, off-origin requests). */
-export async function openPage(browser, server, { width = 1280, height = 800, hash = "", bypassCSP = false } = {}) {
+export async function openPage(browser, server, { width = 1280, height = 800, hash = "", search = "", bypassCSP = false } = {}) {
   const context = await browser.newContext({ viewport: { width, height }, bypassCSP });
   const page = await context.newPage();
   const problems = [];
@@ -45,12 +45,14 @@ export async function openPage(browser, server, { width = 1280, height = 800, ha
     const u = r.url();
     if (!u.startsWith(server.origin) && !u.startsWith("data:") && !u.startsWith("blob:")) problems.push(`off-origin request: ${u}`);
   });
-  await page.goto(server.url + (hash ? `#${hash}` : ""));
+  await page.goto(server.url + (search ? `?${search}` : "") + (hash ? `#${hash}` : ""));
   await page.waitForSelector("#playground[data-ready='true']");
+  await settled(page);
   return { page, context, problems };
 }
 
-/** Waits until the playground has rendered after the last change. */
+/** Waits until the playground has rendered the answer to the last change (data-busy is gone). */
 export async function settled(page) {
   await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+  await page.waitForFunction(() => !document.getElementById("playground").dataset.busy);
 }

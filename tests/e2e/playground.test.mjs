@@ -69,8 +69,8 @@ test("a value on screen equals the engine's trace for that cell", async () => {
   await settled(page);
   const shown = Number(await page.getAttribute("#ap-explain", "data-value"));
   const text = await page.textContent("#ap-explain");
-  const engine = await page.evaluate(() => {
-    const t = window.attentionEngine.trace({
+  const engine = await page.evaluate(async () => {
+    const t = await window.attentionEngine.trace({
       sentence: "The cat sat on the mat because it was tired.", dModel: 16, heads: 2, seed: 7,
       only: { heads: [1], stages: ["scores"] },
     });
@@ -154,8 +154,8 @@ test("editing a number flows through every later stage; a custom mask cell can b
   // The edit reaches the weights' products: scores in row 1 differ from a fresh trace.
   await page.selectOption("#ap-stage", "scores");
   await settled(page);
-  const changed = await page.evaluate(() => {
-    const fresh = window.attentionEngine.trace({ sentence: window.playground.state.sentence, only: { heads: [0], stages: ["scores"] } });
+  const changed = await page.evaluate(async () => {
+    const fresh = await window.attentionEngine.trace({ sentence: window.playground.state.sentence, only: { heads: [0], stages: ["scores"] } });
     const m = fresh.layers[0].heads[0].stages[0];
     const shown = Number(document.querySelector("#ap-matrix td[data-row='1'][data-col='1']").dataset.value);
     return Math.abs(shown - m.data[1 * m.cols + 1]) > 1e-6;

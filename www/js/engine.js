@@ -1,29 +1,108 @@
-// The only module that talks to the wasm engine. Trunk builds it into dist/ under a fixed name
-// (Trunk.toml: filehash = false), so it is imported here by name and no inline script is needed.
-let wasm = null;
+// The page's only door to the engine: a client of the compute worker (worker.js). Every call
+// returns a Promise; the main thread never runs attention itself.
+//
+//   const { backend, stages } = await start({ build, relaxed, threads });
+//   await call("trace", config)           queued in order
+//   await latest("view", "view", state)   only the newest request of a channel is computed: a
+//                                         request that a newer one overtakes before it is sent is
+//                                         dropped, and a reply that a newer one overtook is
+//                                         rejected with a Stale error
+let worker = null;
+let nextId = 1;
+const pending = new Map(); // id -> {resolve, reject}
+const channels = new Map(); // name -> {busy, waiting: {method, args, resolve, reject} | null, generation}
+let started = null;
 
-/** Loads and initialises the engine once. */
-export async function start() {
-  if (!wasm) {
-    const m = await import("../attention-playground.js");
-    await m.default();
-    wasm = m;
+/** A request a newer one on the same channel made pointless. */
+export class Stale extends Error {
+  constructor() {
+    super("overtaken by a newer request");
+    this.name = "Stale";
   }
-  return wasm;
 }
 
-/** The engine module (after start()). Tests and embedders may reach it as window.attentionEngine. */
-export const engine = () => wasm;
-
-/** The stage vocabulary: [{name, title, formula, caption, perHead, rowAxis, colAxis}]. */
-export const stages = () => wasm.stages();
-
-export const tokenize = (text) => wasm.tokenize(text);
-
-/** Traces the state's sentence(s). Throws an Error with a readable message on bad input. */
-export function trace(config) {
-  return wasm.trace(config);
+function send(method, args) {
+  const id = nextId++;
+  return new Promise((resolve, reject) => {
+    pending.set(id, { resolve, reject });
+    worker.postMessage({ id, method, args });
+  });
 }
 
-/** What a mask keeps: {allowedPairs, totalPairs, emptyRows}. */
-export const maskInfo = (mask, seqQ, seqKv) => wasm.maskInfo(mask, seqQ, seqKv);
+function onMessage({ data: { id, result, error } }) {
+  const p = pending.get(id);
+  if (!p) return;
+  pending.delete(id);
+  if (error !== undefined) p.reject(new Error(error));
+  else p.resolve(result);
+}
+
+/**
+ * Starts the worker and loads the best engine build. options: {build, relaxed, threads} (see
+ * worker.js); the page passes its URL's test switches here. Resolves to {backend, stages}.
+ */
+export function start(options = {}) {
+  if (!started) {
+    started = new Promise((resolve, reject) => {
+      worker = new Worker(new URL("./worker.js", import.meta.url), { type: "module", name: "attention-engine" });
+      worker.onmessage = onMessage;
+      worker.onerror = (e) => {
+        e.preventDefault?.();
+        const err = new Error(`the compute worker failed (${e.message || "it could not load"})`);
+        for (const p of pending.values()) p.reject(err);
+        pending.clear();
+        reject(err);
+      };
+      send("init", [options]).then(resolve, reject);
+    });
+  }
+  return started;
+}
+
+/** Calls an engine method in the worker; requests run one after another in the order made. */
+export function call(method, ...args) {
+  if (!worker) return Promise.reject(new Error("the engine has not started"));
+  return send(method, args);
+}
+
+/** Like call(), but a newer request on the same channel overtakes this one (see the top). */
+export function latest(channel, method, ...args) {
+  let ch = channels.get(channel);
+  if (!ch) channels.set(channel, (ch = { busy: false, waiting: null, generation: 0 }));
+  const generation = ++ch.generation;
+  return new Promise((resolve, reject) => {
+    if (ch.waiting) ch.waiting.reject(new Stale());
+    ch.waiting = { method, args, resolve, reject, generation };
+    pump(ch);
+  });
+}
+
+function pump(ch) {
+  if (ch.busy || !ch.waiting) return;
+  const job = ch.waiting;
+  ch.waiting = null;
+  ch.busy = true;
+  call(job.method, ...job.args)
+    .then(
+      (r) => (job.generation === ch.generation ? job.resolve(r) : job.reject(new Stale())),
+      (e) => (job.generation === ch.generation ? job.reject(e) : job.reject(new Stale())),
+    )
+    .finally(() => {
+      ch.busy = false;
+      pump(ch);
+    });
+}
+
+/**
+ * The engine as tests and embedders see it (window.attentionEngine): the same worker the page
+ * uses, each method returning a Promise.
+ */
+export const api = Object.freeze({
+  backend: () => call("backend"),
+  buildInfo: () => call("buildInfo"),
+  stages: () => call("stages"),
+  tokenize: (text) => call("tokenize", text),
+  trace: (config) => call("trace", config),
+  maskInfo: (mask, seqQ, seqKv) => call("maskInfo", mask, seqQ, seqKv),
+  attention: (q, k, v, options) => call("attention", q, k, v, options),
+});

@@ -1,17 +1,39 @@
-// Boot: start the engine, mount the playground into #playground with the state in the URL, and
-// keep the URL and the history in step with the state. Back/forward walk through changes.
-import { start } from "./engine.js";
+// Boot: start the compute worker (it loads the fastest engine build this browser runs), mount the
+// playground into #playground with the state in the URL, and keep the URL and the history in
+// step with the state. Back/forward walk through changes.
+//
+// Test switches in the query string (the state lives in the hash): ?build=simd forces a build,
+// ?relaxed=0 ignores relaxed SIMD, ?threads=N sizes the thread pool.
+import { start, latest, api } from "./engine.js";
 import { mount } from "./playground.js";
 import { fromQuery, toQuery } from "./state.js";
 
 const root = document.getElementById("playground");
+const status = document.getElementById("ap-backend");
+
+function switches() {
+  const p = new URLSearchParams(location.search);
+  const options = {};
+  if (p.has("build")) options.build = p.get("build");
+  if (p.get("relaxed") === "0") options.relaxed = false;
+  const threads = Number(p.get("threads"));
+  if (Number.isInteger(threads) && threads > 0) options.threads = threads;
+  return options;
+}
+
 try {
-  const wasm = await start();
-  window.attentionEngine = wasm; // for tests and the curious: the same engine the page uses
+  const { backend, stages } = await start(switches());
+  root.dataset.backend = backend.label;
+  status.textContent = `Computed by ${backend.label}`;
+  status.title = backend.notes.join(" ");
+  if (!backend.isolated) status.textContent += " (this page is not cross-origin isolated, so one thread)";
+  window.attentionEngine = api; // for tests and the curious: the same worker the page uses
   let typingTimer = 0;
   let typingEntry = false;
   const url = (state) => `${location.pathname}${location.search}#${toQuery(state)}`;
   const pg = mount(root, fromQuery(location.hash), {
+    stages,
+    compute: (request) => latest("view", "view", request),
     onChange(state, { push }) {
       if (push) {
         history.pushState(null, "", url(state));
@@ -30,6 +52,7 @@ try {
   window.playground = pg;
 } catch (e) {
   root.dataset.ready = "true";
+  root.dataset.backend = "none";
   const p = document.createElement("p");
   p.id = "ap-message";
   p.setAttribute("role", "alert");

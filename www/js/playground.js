@@ -1,6 +1,10 @@
 // The playground component: mounts the whole UI into a root element and renders one state.
 //
-//   const pg = mount(root, state, { onChange(state, { push }) {} });
+//   const pg = mount(root, state, { stages, compute, onChange(state, { push }) {} });
+//     stages                the engine's stage vocabulary (engine.stages())
+//     compute(request)      Promise of {trace, perMask} for a state plus `stages` (the stages to
+//                           trace); it runs in the compute worker, and a request that a newer one
+//                           overtook rejects with an error named "Stale", which is ignored
 //   pg.state            the current state (a plain object, see state.js)
 //   pg.set(patch)       merge a patch into the state and re-render
 //   pg.destroy()
@@ -8,8 +12,7 @@
 // The component owns no hidden state beyond what `state` holds, so an embedder (custom element,
 // iframe) can save, share and restore any view by its state alone.
 import { h } from "./dom.js";
-import { normalize, maskOf, maskParts, MAX_PAGE_TOKENS } from "./state.js";
-import * as engine from "./engine.js";
+import { normalize } from "./state.js";
 import { createHeatmap } from "./components/heatmap/index.js";
 import { createTokens } from "./views/tokens/index.js";
 import { createStages } from "./views/stages/index.js";
@@ -30,10 +33,13 @@ const NEEDS = {
   "weighted-sum": ["value"],
 };
 
-export function mount(root, initial, { onChange = () => {} } = {}) {
+export function mount(root, initial, { stages: vocab, compute, onChange = () => {} }) {
   let state = normalize(initial);
-  const vocab = engine.stages();
   let trace = null; // the last trace that rendered
+  let perMask = []; // each enabled mask's own count of kept pairs, for that trace
+  let arrived = null; // the newest answer not rendered yet: {ok, value | message, t0}
+  let asked = 0; // requests made
+  let answered = 0; // the newest request answered
   let frame = 0;
   let editing = null; // {row, col} of an entry being edited
 
@@ -47,7 +53,7 @@ export function mount(root, initial, { onChange = () => {} } = {}) {
     const next = normalize({ ...state, ...patch });
     if (JSON.stringify(next) === JSON.stringify(state)) return;
     state = next;
-    schedule();
+    request();
     onChange(state, { push: opts.push !== false });
   };
 
@@ -120,6 +126,25 @@ export function mount(root, initial, { onChange = () => {} } = {}) {
 
   function schedule() {
     if (!frame) frame = requestAnimationFrame(render);
+  }
+
+  /** Asks the worker for the current state's trace; only the newest answer is rendered. */
+  function request() {
+    const n = ++asked;
+    const t0 = performance.now();
+    root.dataset.busy = "true";
+    const answer = (a) => {
+      if (n < answered) return;
+      answered = n;
+      arrived = { ...a, t0 };
+      schedule();
+    };
+    compute({ ...state, stages: [state.stage, "softmax", ...(NEEDS[state.stage] ?? [])] }).then(
+      (value) => answer({ ok: true, value }),
+      (e) => {
+        if (e?.name !== "Stale") answer({ ok: false, message: e instanceof Error ? e.message : String(e) });
+      },
+    );
   }
 
   /** The current head's (or the layer's) matrix of a stage in the last trace. */
@@ -237,56 +262,33 @@ export function mount(root, initial, { onChange = () => {} } = {}) {
     });
   }
 
-  /** The learner's edits that still fit the current sizes (edits past them wait, unused). */
-  function editsFor(nq, nk) {
-    const d = state.dModel, kvCols = (state.kvHeads * state.dModel) / state.heads;
-    const limits = { x: [nq, d], "x-context": [state.mode === "cross" ? nk : 0, d], wq: [d, d], wk: [d, kvCols], wv: [d, kvCols], wo: [d, d] };
-    return state.edits.filter((e) => e.row < limits[e.matrix][0] && e.col < limits[e.matrix][1]);
-  }
-
-  function compute() {
-    const nq = engine.tokenize(state.sentence).length;
-    const nk = state.mode === "cross" ? engine.tokenize(state.context).length : nq;
-    if (nq === 0) throw new Error("Type a sentence: there are no tokens to attend over yet.");
-    if (state.mode === "cross" && nk === 0) throw new Error("Type a context sentence: cross-attention takes its keys and values from it.");
-    const n = Math.max(nq, nk);
-    if (n > MAX_PAGE_TOKENS) {
-      throw new Error(`This text has ${n} tokens; the playground shows at most ${MAX_PAGE_TOKENS}. Shorten it to see the stages (your text is kept).`);
-    }
-    return engine.trace({
-      sentence: state.sentence,
-      context: state.mode === "cross" ? state.context : undefined,
-      dModel: state.dModel,
-      heads: state.heads,
-      kvHeads: state.kvHeads,
-      seed: state.seed,
-      positional: state.positional,
-      scale: state.scale ?? undefined,
-      mask: maskOf(state, nq, nk),
-      overrides: editsFor(nq, nk),
-      only: { heads: [state.head], stages: [state.stage, "softmax", ...(NEEDS[state.stage] ?? [])] },
-    });
-  }
-
   function render() {
     frame = 0;
-    const t0 = performance.now();
+    const got = arrived;
+    arrived = null;
+    if (!got) return;
     let fresh = null;
-    try {
-      fresh = compute();
+    if (got.ok) {
+      fresh = got.value.trace;
+      perMask = got.value.perMask;
       if (message.dataset.kind === "error") say("");
-    } catch (e) {
-      say(e instanceof Error ? e.message : String(e), "error");
+    } else {
+      say(got.message, "error");
     }
     if (fresh) trace = fresh;
     root.dataset.stage = state.stage;
     root.dataset.head = String(state.head);
     tokens.update(state, fresh);
     if (!trace) {
-      root.dataset.ready = "true";
+      finish();
       return;
     }
     const m = matrixOf(trace, state.stage);
+    if (!m) {
+      // The last good trace lacks this stage (the new state could not be traced): keep what is shown.
+      finish();
+      return;
+    }
     stages.update(state, trace, m);
     const info = vocab.find((s) => s.name === state.stage);
     heatmap.update({
@@ -302,18 +304,22 @@ export function mount(root, initial, { onChange = () => {} } = {}) {
     });
     const headTrace = trace.layers[0].heads[0];
     follow.update(state, trace, matrixOf(trace, "softmax"), trace.layers[0].heads[0]);
-    const nq = trace.tokens.query.length, nk = trace.tokens.key.length;
-    const perMask = maskParts(state, nq, nk).map(([label, mask]) => [label, engine.maskInfo(mask, nq, nk).allowedPairs]);
     controls.update(state, trace, headTrace, perMask);
     renderWeights();
     renderEdit();
     if (!explainBox.dataset.row) showCell(null);
-    root.dataset.ready = "true";
-    root.dataset.updateMs = (performance.now() - t0).toFixed(2);
+    finish();
+    root.dataset.updateMs = (performance.now() - got.t0).toFixed(2);
     root.dataset.tokens = String(trace.tokens.query.length);
   }
 
-  render();
+  /** Marks the page ready, and idle once the newest request has been rendered. */
+  function finish() {
+    root.dataset.ready = "true";
+    if (answered === asked) delete root.dataset.busy;
+  }
+
+  request();
   return {
     get state() {
       return state;
@@ -324,7 +330,7 @@ export function mount(root, initial, { onChange = () => {} } = {}) {
     /** Replaces the whole state (history navigation), without reporting it back. */
     replace(next) {
       state = normalize(next);
-      schedule();
+      request();
     },
     destroy() {
       cancelAnimationFrame(frame);

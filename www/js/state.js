@@ -134,6 +134,13 @@ export function maskParts(s, seqQ, seqKv) {
   return parts;
 }
 
+/** The learner's edits that still fit the current sizes (edits past them wait, unused). */
+export function editsFor(s, nq, nk) {
+  const d = s.dModel, kvCols = (s.kvHeads * s.dModel) / s.heads;
+  const limits = { x: [nq, d], "x-context": [s.mode === "cross" ? nk : 0, d], wq: [d, d], wk: [d, kvCols], wv: [d, kvCols], wo: [d, d] };
+  return s.edits.filter((e) => e.row < limits[e.matrix][0] && e.col < limits[e.matrix][1]);
+}
+
 /** The engine's mask for this state at these lengths: an `all` of the enabled parts. */
 export function maskOf(s, seqQ, seqKv) {
   const parts = maskParts(s, seqQ, seqKv).map(([, m]) => m);

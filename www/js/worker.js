@@ -1,0 +1,152 @@
+// The compute worker: every engine call of the page runs here, off the main thread.
+//
+// At start it finds what this browser offers (cross-origin isolation and SharedArrayBuffer for
+// threads, WebAssembly.validate on tiny modules for SIMD128 and relaxed SIMD), loads the best
+// engine build (scripts/build-engines.sh) and falls back to the next one, with a console note,
+// if a build fails to load. Messages: {id, method, args} in, {id, result} or {id, error} out.
+import { maskOf, maskParts, editsFor, MAX_PAGE_TOKENS } from "./state.js";
+
+// (module (func (result v128) (i32x4.splat (i32.const 0))))
+const SIMD = new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0,
+  10, 8, 1, 6, 0, 65, 0, 253, 17, 11]);
+// (module (func (result v128) (f32x4.relaxed_madd (v128.const 0) (v128.const 0) (v128.const 0))))
+// with each v128 made by f32x4.splat (f32.const 0).
+const RELAXED = new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0,
+  10, 28, 1, 26, 0, 67, 0, 0, 0, 0, 253, 19, 67, 0, 0, 0, 0, 253, 19, 67, 0, 0, 0, 0, 253, 19,
+  253, 133, 2, 11]);
+
+/** Builds in order of preference, with what each needs. */
+export const BUILDS = [
+  { name: "threads-relaxed", simd: "relaxed", threads: true },
+  { name: "threads", simd: "simd128", threads: true },
+  { name: "relaxed", simd: "relaxed", threads: false },
+  { name: "simd", simd: "simd128", threads: false },
+  { name: "plain", simd: "none", threads: false },
+];
+
+/** What this browser offers; `options.relaxed === false` pretends it has no relaxed SIMD. */
+function detect(options) {
+  const validate = (bytes) => {
+    try {
+      return WebAssembly.validate(bytes);
+    } catch {
+      return false;
+    }
+  };
+  const simd = validate(SIMD);
+  return {
+    simd,
+    relaxed: simd && options.relaxed !== false && validate(RELAXED),
+    threads: self.crossOriginIsolated === true && typeof SharedArrayBuffer === "function",
+    isolated: self.crossOriginIsolated === true,
+  };
+}
+
+function usable(build, has) {
+  if (build.threads && !has.threads) return false;
+  if (build.simd === "relaxed") return has.relaxed;
+  if (build.simd === "simd128") return has.simd;
+  return true;
+}
+
+let ap = null; // the loaded engine module
+let backend = null;
+
+async function load(build, threads) {
+  const m = await import(`../engine/${build.name}/attention_playground.js`);
+  await m.default();
+  if (build.threads) await m.initThreadPool(threads);
+  const info = m.buildInfo();
+  if (build.threads && info.threads !== threads) throw new Error(`the thread pool has ${info.threads} threads, not ${threads}`);
+  return m;
+}
+
+function label(build, threads) {
+  const simd = { relaxed: "SIMD128 + relaxed", simd128: "SIMD128", none: "no SIMD" }[build.simd];
+  return `wasm ${simd} · ${threads} thread${threads === 1 ? "" : "s"}`;
+}
+
+/**
+ * Loads the best build this browser runs. options: {build: name to force one, relaxed: false to
+ * ignore relaxed SIMD, threads: pool size (default: the cores, at most 8)}.
+ */
+async function init(options = {}) {
+  const has = detect(options);
+  const threads = Math.max(1, Math.min(8, options.threads ?? navigator.hardwareConcurrency ?? 1));
+  const candidates = BUILDS.filter((b) => usable(b, has) && (!options.build || b.name === options.build));
+  if (options.build && candidates.length === 0) {
+    console.warn(`attention-playground: the ${options.build} build cannot run here; choosing the best that can`);
+    candidates.push(...BUILDS.filter((b) => usable(b, has)));
+  }
+  const notes = [];
+  for (const build of candidates) {
+    try {
+      const n = build.threads ? threads : 1;
+      ap = await load(build, n);
+      backend = {
+        build: build.name, simd: build.simd, threads: n, isolated: has.isolated,
+        label: label(build, n), notes,
+      };
+      if (!has.threads) notes.push("This page is not cross-origin isolated, so the engine runs on one thread.");
+      return { backend, stages: ap.stages() };
+    } catch (e) {
+      const why = e instanceof Error ? e.message : String(e);
+      console.warn(`attention-playground: the ${build.name} build did not load (${why}); trying the next one`);
+      notes.push(`The ${build.name} build did not load (${why}).`);
+    }
+  }
+  throw new Error("no engine build loaded in this browser (it needs WebAssembly)");
+}
+
+/** Everything the page shows for one state: the trace and each mask's own count of kept pairs. */
+function view(state) {
+  const nq = ap.tokenize(state.sentence).length;
+  const nk = state.mode === "cross" ? ap.tokenize(state.context).length : nq;
+  if (nq === 0) throw new Error("Type a sentence: there are no tokens to attend over yet.");
+  if (state.mode === "cross" && nk === 0) throw new Error("Type a context sentence: cross-attention takes its keys and values from it.");
+  const n = Math.max(nq, nk);
+  if (n > MAX_PAGE_TOKENS) {
+    throw new Error(`This text has ${n} tokens; the playground shows at most ${MAX_PAGE_TOKENS}. Shorten it to see the stages (your text is kept).`);
+  }
+  const trace = ap.trace({
+    sentence: state.sentence,
+    context: state.mode === "cross" ? state.context : undefined,
+    dModel: state.dModel,
+    heads: state.heads,
+    kvHeads: state.kvHeads,
+    seed: state.seed,
+    positional: state.positional,
+    scale: state.scale ?? undefined,
+    mask: maskOf(state, nq, nk),
+    overrides: editsFor(state, nq, nk),
+    only: { heads: [state.head], stages: state.stages },
+  });
+  const perMask = maskParts(state, nq, nk).map(([name, mask]) => [name, ap.maskInfo(mask, nq, nk).allowedPairs]);
+  return { trace, perMask };
+}
+
+const METHODS = {
+  init,
+  view,
+  backend: () => backend,
+  trace: (config) => ap.trace(config),
+  attention: (q, k, v, options) => ap.attention(q, k, v, options),
+  tokenize: (text) => ap.tokenize(text),
+  maskInfo: (mask, seqQ, seqKv) => ap.maskInfo(mask, seqQ, seqKv),
+  stages: () => ap.stages(),
+  buildInfo: () => ap.buildInfo(),
+};
+
+self.onmessage = async ({ data: { id, method, args } }) => {
+  try {
+    if (!METHODS[method]) throw new Error(`unknown method ${method}`);
+    if (method !== "init" && !ap) throw new Error("the engine has not started");
+    const result = await METHODS[method](...args);
+    // attention() returns a fresh Float32Array (a copy out of the wasm memory): hand its buffer
+    // over instead of copying it again.
+    self.postMessage({ id, result }, result instanceof Float32Array ? [result.buffer] : []);
+  } catch (e) {
+    self.postMessage({ id, error: e instanceof Error ? e.message : String(e) });
+  }
+};
+
