@@ -68,10 +68,13 @@ export function call(method, ...args) {
 /** Like call(), but a newer request on the same channel overtakes this one (see the top). */
 export function latest(channel, method, ...args) {
   let ch = channels.get(channel);
-  if (!ch) channels.set(channel, (ch = { busy: false, waiting: null, generation: 0 }));
+  if (!ch) channels.set(channel, (ch = { busy: false, waiting: null, generation: 0, computed: 0, dropped: 0 }));
   const generation = ++ch.generation;
   return new Promise((resolve, reject) => {
-    if (ch.waiting) ch.waiting.reject(new Stale());
+    if (ch.waiting) {
+      ch.dropped++;
+      ch.waiting.reject(new Stale());
+    }
     ch.waiting = { method, args, resolve, reject, generation };
     pump(ch);
   });
@@ -82,6 +85,7 @@ function pump(ch) {
   const job = ch.waiting;
   ch.waiting = null;
   ch.busy = true;
+  ch.computed++;
   call(job.method, ...job.args)
     .then(
       (r) => (job.generation === ch.generation ? job.resolve(r) : job.reject(new Stale())),
@@ -105,4 +109,7 @@ export const api = Object.freeze({
   trace: (config) => call("trace", config),
   maskInfo: (mask, seqQ, seqKv) => call("maskInfo", mask, seqQ, seqKv),
   attention: (q, k, v, options) => call("attention", q, k, v, options),
+  /** Per channel: requests made, computed, and dropped unsent because a newer one overtook them. */
+  stats: () =>
+    Object.fromEntries([...channels].map(([name, c]) => [name, { made: c.generation, computed: c.computed, dropped: c.dropped }])),
 });
