@@ -58,7 +58,22 @@ async function load(build, threads) {
   if (build.threads) await m.initThreadPool(threads);
   const info = m.buildInfo();
   if (build.threads && info.threads !== threads) throw new Error(`the thread pool has ${info.threads} threads, not ${threads}`);
+  warmUp(m);
   return m;
+}
+
+/**
+ * V8 first runs wasm with its baseline compiler and moves a function to optimised code only on
+ * a later call (there is no on-stack replacement for wasm), so the first large attention() would
+ * run its whole kernel unoptimised: 5-10x slower, measured at n = 4,096. A few small calls of
+ * the same kernels make it hot first.
+ */
+function warmUp(m) {
+  const heads = 2, n = 96, d = 64;
+  const x = new Float32Array(heads * n * d).map((_, i) => Math.sin(i));
+  for (let i = 0; i < 4; i++) {
+    for (const kind of ["none", "causal"]) m.attention(x, x, x, { heads, headDim: d, mask: { kind } });
+  }
 }
 
 function label(build, threads) {
