@@ -21,29 +21,15 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 export PATH="$root/node_modules/.bin:$HOME/.cargo/bin:$PATH"
 AP_CACHE=${AP_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/attention-playground}
-NIGHTLY=$(sed -nE 's/^NIGHTLY=([^ ]+).*/\1/p' scripts/install.sh)
-
+source scripts/builds.sh
 out=${1:-${TRUNK_STAGING_DIR:?usage: scripts/build-engines.sh OUTDIR [build...]}}
 [ $# -eq 0 ] || shift
 builds=("$@")
 [ ${#builds[@]} -gt 0 ] || builds=(plain simd relaxed threads threads-relaxed)
 
-# The threaded builds' memory is shared and imported; wasm-bindgen-rayon's workers need the TLS
-# exports. 1 GiB maximum: the engine refuses requests above 768 MiB of buffers.
-THREAD_FLAGS="-C link-arg=--shared-memory -C link-arg=--max-memory=1073741824 \
--C link-arg=--import-memory -C link-arg=--export=__wasm_init_tls -C link-arg=--export=__tls_size \
--C link-arg=--export=__tls_align -C link-arg=--export=__tls_base"
-
 for build in "${builds[@]}"; do
   cargo=(cargo build --quiet --release --lib --target wasm32-unknown-unknown)
-  case $build in
-    plain)           flags="" ;;
-    simd)            flags="-C target-feature=+simd128" ;;
-    relaxed)         flags="-C target-feature=+simd128,+relaxed-simd" ;;
-    threads)         flags="-C target-feature=+atomics,+bulk-memory,+mutable-globals,+simd128 $THREAD_FLAGS" ;;
-    threads-relaxed) flags="-C target-feature=+atomics,+bulk-memory,+mutable-globals,+simd128,+relaxed-simd $THREAD_FLAGS" ;;
-    *) echo "build-engines: unknown build '$build'" >&2; exit 2 ;;
-  esac
+  flags=$(build_flags "$build")
   if [[ $build == threads* ]]; then
     cargo=(cargo "+$NIGHTLY" build --quiet --release --lib --target wasm32-unknown-unknown
            --features threads -Z build-std=panic_abort,std)

@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Runs the browser suite (tests/web.rs) with wasm-pack in headless Chromium and Firefox, once per
-# build: no SIMD, SIMD128, and SIMD128 + relaxed SIMD. Each build has its own target folder so a
-# warm run rebuilds nothing; the folders live in $AP_CACHE (see test.sh) so that fresh clones
-# share them. Prints a line per run and a total.
+# build: no SIMD, SIMD128, and SIMD128 + relaxed SIMD; then the threaded build's suite
+# (tests/threads.rs: a pool of 2 threads, the parallel kernels against the reference) in
+# headless Chromium. Each build has its own target folder so a warm run rebuilds nothing; the
+# folders live in $AP_CACHE (see test.sh) so that fresh clones share them. Prints a line per run
+# and a total.
 set -uo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
@@ -10,24 +12,31 @@ export PATH="$HOME/.cargo/bin:$PATH"
 export CHROMEDRIVER=${CHROMEDRIVER:-/usr/bin/chromedriver}
 export GECKODRIVER=${GECKODRIVER:-$(command -v geckodriver)}
 AP_CACHE=${AP_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/attention-playground}
+source scripts/builds.sh
 
-# build name | rustflags | what buildInfo().simd must say
-builds=(
-  "plain||none"
-  "simd128|-C target-feature=+simd128|simd128"
-  "relaxed|-C target-feature=+simd128,+relaxed-simd|relaxed-simd"
+# build (scripts/builds.sh) | test target | what buildInfo().simd must say | browsers
+runs=(
+  "plain|web|none|${BROWSERS:-chrome firefox}"
+  "simd|web|simd128|${BROWSERS:-chrome firefox}"
+  "relaxed|web|relaxed-simd|${BROWSERS:-chrome firefox}"
+  "threads-relaxed|threads|relaxed-simd|chrome"
 )
-browsers=${BROWSERS:-"chrome firefox"}
 
 passed=0 failed=0 summary=()
 mkdir -p target
-for entry in "${builds[@]}"; do
-  IFS='|' read -r name flags simd <<<"$entry"
+for entry in "${runs[@]}"; do
+  IFS='|' read -r name test simd browsers <<<"$entry"
+  extra=() env=()
+  if [[ $name == threads* ]]; then
+    extra=(--features threads -Z build-std=panic_abort,std)
+    env=(RUSTUP_TOOLCHAIN="$NIGHTLY")
+  fi
   for browser in $browsers; do
     log="target/browser-test-$name-$browser.log"
-    echo "== wasm-pack test --headless --$browser ($name build)"
-    RUSTFLAGS="$flags" EXPECT_SIMD="$simd" CARGO_TARGET_DIR="$AP_CACHE/wasm-$name" \
-      wasm-pack --log-level warn test --headless "--$browser" -- --test web >"$log" 2>&1
+    echo "== wasm-pack test --headless --$browser ($name build, tests/$test.rs)"
+    env "${env[@]}" RUSTFLAGS="$(build_flags "$name")" EXPECT_SIMD="$simd" \
+      CARGO_TARGET_DIR="$AP_CACHE/wasm-$name" \
+      wasm-pack --log-level warn test --headless "--$browser" -- --test "$test" "${extra[@]}" >"$log" 2>&1
     rc=$?
     result=$(grep -E '^test result:' "$log" | tail -1)
     p=$(sed -nE 's/.* ([0-9]+) passed.*/\1/p' <<<"$result"); p=${p:-0}
