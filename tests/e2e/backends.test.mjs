@@ -164,6 +164,34 @@ test("the page keeps accepting input with no long task while the worker computes
   await context.close();
 });
 
+test("a build that fails to load falls back to the next, with a console note; none at all gives a message", async () => {
+  const context = await browser.newContext();
+  // The relaxed threaded build is missing and the plain threaded build's wasm is corrupt.
+  await context.route("**/engine/threads-relaxed/**", (r) => r.fulfill({ status: 404, body: "gone" }));
+  await context.route("**/engine/threads/attention_playground_bg.wasm", (r) =>
+    r.fulfill({ status: 200, contentType: "application/wasm", body: Buffer.from([0, 97, 115, 109, 1, 0, 0, 0, 99]) }));
+  const p = await context.newPage();
+  const notes = [];
+  p.on("console", (m) => notes.push(`${m.type()}: ${m.text()}`));
+  await p.goto(isolated.url);
+  await p.waitForSelector("#playground[data-ready='true']");
+  await settled(p);
+  assert.equal(await backend(p), "wasm SIMD128 + relaxed · 1 thread", "the best single-threaded build");
+  assert.ok(notes.some((n) => /warning: attention-playground: the threads-relaxed build did not load/.test(n)), notes.join("\n"));
+  assert.ok(notes.some((n) => /warning: attention-playground: the threads build did not load/.test(n)), notes.join("\n"));
+  assert.equal(await p.getAttribute("#playground", "data-tokens"), "11", "the page works on the fallback");
+  await context.close();
+
+  const none = await browser.newContext();
+  await none.route("**/engine/**", (r) => r.fulfill({ status: 404, body: "gone" }));
+  const q = await none.newPage();
+  await q.goto(isolated.url);
+  await q.waitForSelector("#playground[data-ready='true']");
+  assert.match(await q.textContent("#ap-message"), /could not start in this browser/);
+  assert.equal(await q.getAttribute("#playground", "data-backend"), "none");
+  await none.close();
+});
+
 test("no console errors and no request off the origin", () => {
   assert.deepEqual(allProblems.flat().filter((p) => !p.startsWith("dialog")), []);
 });

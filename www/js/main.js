@@ -53,6 +53,7 @@ try {
 } catch (e) {
   root.dataset.ready = "true";
   root.dataset.backend = "none";
+  status.textContent = "The attention engine did not start.";
   const p = document.createElement("p");
   p.id = "ap-message";
   p.setAttribute("role", "alert");
