@@ -84,7 +84,10 @@ self.onmessage = async ({ data: job }) => {
       ? Math.min(p.maxRuns, Math.max(p.targetRuns, Math.floor(p.budgetMs / 4 / Math.max(est, 1e-3))))
       : Math.max(est > p.slowMs ? 1 : p.minRuns, Math.floor(p.budgetMs / est));
     const times = [];
-    for (let r = 0; r < runs; r++) {
+    // Beyond slowMs (n >= 32,768 on one or two threads) the first call, already tiered up by the
+    // small problem above, is the one measurement: no separate warm-up.
+    if (first > p.slowMs) { times.push(first); warm.length = 0; }
+    for (let r = times.length; r < runs; r++) {
       t0 = performance.now();
       out = await engine.run();
       times.push(performance.now() - t0);
