@@ -25,12 +25,15 @@ pub trait Lanes: Copy + Send + Sync + 'static {
     /// a * b + c, fused where the instruction set allows it.
     fn madd(a: Self::V, b: Self::V, c: Self::V) -> Self::V;
     fn max(a: Self::V, b: Self::V) -> Self::V;
-    /// Round to the nearest integer (ties to even).
-    fn round(a: Self::V) -> Self::V;
-    /// 2^n for lanes holding integers in [-126, 127].
-    fn pow2i(n: Self::V) -> Self::V;
+    /// 2^n for lanes holding `t = n + SHIFT` with n an integer in [-126, 127]: the low bits of
+    /// such a t are n, so shifting them into the exponent field builds 2^n.
+    fn pow2_shifted(t: Self::V) -> Self::V;
     /// `p` where `x >= t`, 0 elsewhere.
     fn select_ge(x: Self::V, t: Self::V, p: Self::V) -> Self::V;
+    /// Every lane set to lane `I` of `a`.
+    fn lane<const I: usize>(a: Self::V) -> Self::V;
+    /// The 4 x 4 transpose: lane j of result i is lane i of `rows[j]`.
+    fn transpose(rows: [Self::V; 4]) -> [Self::V; 4];
     fn hsum(a: Self::V) -> f32;
     fn hmax(a: Self::V) -> f32;
 
@@ -41,7 +44,10 @@ pub trait Lanes: Copy + Send + Sync + 'static {
         let floor = Self::splat(-125.0);
         let input = x;
         let x = Self::max(x, floor);
-        let n = Self::round(x);
+        // x + SHIFT rounds x to an integer n (ties to even): in [2^23, 2^24) floats are
+        // integers. Cheaper than a round and a float-to-int conversion.
+        let t = Self::add(x, Self::splat(SHIFT));
+        let n = Self::sub(t, Self::splat(SHIFT));
         let f = Self::sub(x, n); // f in [-0.5, 0.5]
                                  // Taylor series of 2^f = e^(f ln 2) to degree 6: error < (0.5 ln 2)^7 / 7! ~ 1.2e-7.
         const C: [f32; 7] = [
@@ -57,9 +63,13 @@ pub trait Lanes: Copy + Send + Sync + 'static {
         for &c in C[..6].iter().rev() {
             p = Self::madd(p, f, Self::splat(c));
         }
-        Self::select_ge(input, floor, Self::mul(p, Self::pow2i(n)))
+        Self::select_ge(input, floor, Self::mul(p, Self::pow2_shifted(t)))
     }
 }
+
+/// 1.5 * 2^23: adding it to a float in [-2^22, 2^22] leaves the nearest integer in the low
+/// mantissa bits (see [`Lanes::exp2`]).
+const SHIFT: f32 = 12_582_912.0;
 
 /// Plain arrays: the same arithmetic as SIMD128 (separate multiply and add), lane by lane.
 #[derive(Clone, Copy, Debug, Default)]
@@ -102,16 +112,21 @@ impl Lanes for Portable {
         std::array::from_fn(|i| if a[i] < b[i] { b[i] } else { a[i] })
     }
     #[inline(always)]
-    fn round(a: Self::V) -> Self::V {
-        std::array::from_fn(|i| a[i].round_ties_even())
-    }
-    #[inline(always)]
-    fn pow2i(n: Self::V) -> Self::V {
-        std::array::from_fn(|i| f32::from_bits(((n[i] as i32 + 127) as u32) << 23))
+    fn pow2_shifted(t: Self::V) -> Self::V {
+        // bits(t) = bits(SHIFT) + n, and bits(SHIFT) << 23 overflows to 0.
+        std::array::from_fn(|i| f32::from_bits(t[i].to_bits().wrapping_add(127) << 23))
     }
     #[inline(always)]
     fn select_ge(x: Self::V, t: Self::V, p: Self::V) -> Self::V {
         std::array::from_fn(|i| if x[i] >= t[i] { p[i] } else { 0.0 })
+    }
+    #[inline(always)]
+    fn lane<const I: usize>(a: Self::V) -> Self::V {
+        [a[I]; 4]
+    }
+    #[inline(always)]
+    fn transpose(rows: [Self::V; 4]) -> [Self::V; 4] {
+        std::array::from_fn(|i| std::array::from_fn(|j| rows[j][i]))
     }
     #[inline(always)]
     fn hsum(a: Self::V) -> f32 {
@@ -174,16 +189,29 @@ mod wasm {
             f32x4_pmax(a, b)
         }
         #[inline(always)]
-        fn round(a: v128) -> v128 {
-            f32x4_nearest(a)
-        }
-        #[inline(always)]
-        fn pow2i(n: v128) -> v128 {
-            i32x4_shl(i32x4_add(i32x4_trunc_sat_f32x4(n), i32x4_splat(127)), 23)
+        fn pow2_shifted(t: v128) -> v128 {
+            i32x4_shl(i32x4_add(t, i32x4_splat(127)), 23)
         }
         #[inline(always)]
         fn select_ge(x: v128, t: v128, p: v128) -> v128 {
             v128_and(p, f32x4_ge(x, t))
+        }
+        #[inline(always)]
+        fn lane<const I: usize>(a: v128) -> v128 {
+            i32x4_shuffle::<I, I, I, I>(a, a)
+        }
+        #[inline(always)]
+        fn transpose([r0, r1, r2, r3]: [v128; 4]) -> [v128; 4] {
+            let t0 = i32x4_shuffle::<0, 4, 1, 5>(r0, r1); // r0[0] r1[0] r0[1] r1[1]
+            let t1 = i32x4_shuffle::<0, 4, 1, 5>(r2, r3);
+            let t2 = i32x4_shuffle::<2, 6, 3, 7>(r0, r1);
+            let t3 = i32x4_shuffle::<2, 6, 3, 7>(r2, r3);
+            [
+                i32x4_shuffle::<0, 1, 4, 5>(t0, t1),
+                i32x4_shuffle::<2, 3, 6, 7>(t0, t1),
+                i32x4_shuffle::<0, 1, 4, 5>(t2, t3),
+                i32x4_shuffle::<2, 3, 6, 7>(t2, t3),
+            ]
         }
         #[inline(always)]
         fn hsum(a: v128) -> f32 {
@@ -240,16 +268,20 @@ mod wasm {
             Simd128::max(a, b)
         }
         #[inline(always)]
-        fn round(a: v128) -> v128 {
-            Simd128::round(a)
-        }
-        #[inline(always)]
-        fn pow2i(n: v128) -> v128 {
-            Simd128::pow2i(n)
+        fn pow2_shifted(t: v128) -> v128 {
+            Simd128::pow2_shifted(t)
         }
         #[inline(always)]
         fn select_ge(x: v128, t: v128, p: v128) -> v128 {
             Simd128::select_ge(x, t, p)
+        }
+        #[inline(always)]
+        fn lane<const I: usize>(a: v128) -> v128 {
+            Simd128::lane::<I>(a)
+        }
+        #[inline(always)]
+        fn transpose(rows: [v128; 4]) -> [v128; 4] {
+            Simd128::transpose(rows)
         }
         #[inline(always)]
         fn hsum(a: v128) -> f32 {
@@ -278,6 +310,26 @@ mod tests {
             );
             x += 0.0137;
         }
+    }
+
+    #[test]
+    fn lane_and_transpose() {
+        let rows = [
+            [0., 1., 2., 3.],
+            [4., 5., 6., 7.],
+            [8., 9., 10., 11.],
+            [12., 13., 14., 15.],
+        ];
+        assert_eq!(Portable::lane::<2>(rows[1]), [6.0; 4]);
+        assert_eq!(
+            Portable::transpose(rows),
+            [
+                [0., 4., 8., 12.],
+                [1., 5., 9., 13.],
+                [2., 6., 10., 14.],
+                [3., 7., 11., 15.]
+            ]
+        );
     }
 
     #[test]

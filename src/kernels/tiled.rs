@@ -1,8 +1,9 @@
 //! The tiled online-softmax kernel (FlashAttention-2 on a CPU).
 //!
-//! For each key/value head, K is packed once, transposed tile by tile, so that the key axis is the
-//! vector axis, and V is packed with its rows padded to a multiple of 8. Then for each query head
-//! of the group and each block of up to 64 query rows:
+//! For each key/value head, K is packed once, transposed tile by tile in panels of 8 keys, so
+//! that the key axis is the vector axis and a micro-kernel reads one panel front to back; V is
+//! used as it is when the head dimension is a multiple of 8, else packed with padded rows. Then
+//! for each query head of the group and each block of up to 64 query rows:
 //!
 //! ```text
 //! m_r = -inf, l_r = 0, O_r = 0                       running max, sum and output per row
@@ -14,6 +15,13 @@
 //!     O_r += P_r V_T                                 4x8 register blocks
 //! out_r = O_r / l_r   (0 when l_r = 0: the row has no allowed key)
 //! ```
+//!
+//! The register blocks are 4 rows x 8 columns: 8 accumulators, one load of the 4 rows' values
+//! (Q and P are kept in panels of 4 rows, "one column of all 4 rows together") spread to the
+//! rows by lane shuffles, two loads of K^T or V, 8 multiply-adds (fused in the relaxed build).
+//! That is as many live vectors as V8 keeps in x64's 16 registers without spilling. The
+//! exponentials are vectorised without branches (see [`Lanes::exp2`]); element masks are applied
+//! only on tiles the mask cuts through; O is rescaled only when a row's maximum rises.
 //!
 //! Every key/value head is packed once, up front, and shared read-only. The work items are
 //! (query head, query block); each writes its own rows of the output. Without the `threads`
@@ -74,7 +82,9 @@ pub(super) fn packed_len(shape: &super::Shape) -> Option<u64> {
 /// One key/value head, packed for the micro-kernels; shared read-only by every query head of
 /// its group.
 struct Packed<'a> {
-    /// `tiles x dp x BK`: tile t holds K[t*BK .. t*BK+BK]^T, zero past the last key.
+    /// `tiles x (BK/NR) x dp x NR`: tile t holds K[t*BK .. t*BK+BK]^T in panels of NR keys
+    /// (panel c holds keys c*NR.. as `dp x NR`, one dimension of all NR keys together), zero
+    /// past the last key and past dimension d.
     kt: Vec<f32>,
     /// `seq_kv x dp`: V with each row padded to `dp`. Borrowed from the input when `d = dp`.
     v: Cow<'a, [f32]>,
@@ -87,10 +97,10 @@ impl<'a> Packed<'a> {
         let (kh, vh) = (&k[g * n * d..][..n * d], &v[g * n * d..][..n * d]);
         let mut kt = vec![0.0; tiles * dp * BK];
         for (j, kj) in kh.chunks_exact(d).enumerate() {
-            let (t, jj) = (j / BK, j % BK);
-            let tile = &mut kt[t * dp * BK..][..dp * BK];
+            let (t, c) = (j / BK, j % BK);
+            let panel = &mut kt[t * dp * BK + (c / NR) * dp * NR..][..dp * NR];
             for (x, &kx) in kj.iter().enumerate() {
-                tile[x * BK + jj] = kx;
+                panel[x * NR + c % NR] = kx;
             }
         }
         let v = if dp == d {
@@ -110,8 +120,11 @@ impl<'a> Packed<'a> {
 struct Scratch {
     /// `BQ x dp`: the query block, scaled, zero padded.
     q: Vec<f32>,
-    /// `BQ x BK`: scores, then probabilities, of the current tile.
+    /// `BQ x BK`: scores of the current tile.
     s: Vec<f32>,
+    /// `(BQ/MR) x BK x MR`: probabilities of the current tile in panels of MR rows (panel b
+    /// holds rows b*MR.. as `BK x MR`, one key of all MR rows together).
+    p: Vec<f32>,
     /// `BQ x dp`: the unnormalised output.
     o: Vec<f32>,
     m: [f32; BQ],
@@ -123,6 +136,7 @@ impl Scratch {
         Scratch {
             q: vec![0.0; BQ * dp],
             s: vec![0.0; BQ * BK],
+            p: vec![0.0; BQ * BK],
             o: vec![0.0; BQ * dp],
             m: [0.0; BQ],
             l: [0.0; BQ],
@@ -226,11 +240,24 @@ fn query_block<L: Lanes>(
     let nr = rows.len();
     let nr_pad = nr.div_ceil(MR) * MR;
     let scale2 = p.scale * std::f32::consts::LOG2_E;
+    // Everything the micro-kernels touch lies inside these buffers; checked once per block.
+    assert!(
+        nr <= BQ
+            && sc.q.len() >= BQ * dp
+            && sc.o.len() >= BQ * dp
+            && sc.s.len() >= BQ * BK
+            && sc.p.len() >= BQ * BK
+            && packed.kt.len() >= dims.tiles * dp * BK
+            && packed.v.len() >= nk * dp
+    );
 
+    // Q, scaled by scale * log2(e), in panels of MR rows: panel b holds rows b*MR.. as
+    // `dp x MR` (one dimension of all MR rows together), zero past row nr and past dimension d.
     sc.q[..nr_pad * dp].fill(0.0);
-    for r in 0..nr {
-        for (dst, &x) in sc.q[r * dp..][..d].iter_mut().zip(&q[r * d..][..d]) {
-            *dst = x * scale2;
+    for (r, qr) in q.chunks_exact(d).enumerate() {
+        let panel = &mut sc.q[(r / MR) * dp * MR..][..dp * MR];
+        for (x, &qx) in qr.iter().enumerate() {
+            panel[x * MR + r % MR] = qx * scale2;
         }
     }
     sc.o[..nr_pad * dp].fill(0.0);
@@ -245,21 +272,27 @@ fn query_block<L: Lanes>(
         }
         let nc = cols.len();
         let nc_pad = nc.div_ceil(NR) * NR;
-        let kt = &packed.kt[t * dp * BK..][..dp * BK];
 
         // S = Q K^T for this tile.
+        let kt = packed.kt[t * dp * BK..].as_ptr();
         for r in (0..nr_pad).step_by(MR) {
             for c in (0..nc_pad).step_by(NR) {
-                micro_qk::<L>(
-                    &sc.q[r * dp..][..MR * dp],
-                    &kt[c..],
-                    dp,
-                    &mut sc.s[r * BK + c..],
-                );
+                // SAFETY: the Q panel (dp*MR numbers from r*dp), the K^T panel (dp*NR numbers
+                // from c*dp of a tile of dp*BK) and the S block (rows r..r+MR, columns
+                // c..c+NR of BQ x BK) lie inside the buffers asserted above.
+                unsafe {
+                    micro_qk::<L>(
+                        sc.q.as_ptr().add(r * dp),
+                        kt.add(c * dp),
+                        dp,
+                        sc.s.as_mut_ptr().add(r * BK + c),
+                    )
+                };
             }
         }
 
-        // Remove masked pairs and the padding past the last key.
+        // Remove masked pairs (only on tiles the mask cuts through) and the padding past the
+        // last key.
         if cov == Coverage::Partial || nc < nc_pad {
             for r in 0..nr {
                 let srow = &mut sc.s[r * BK..][..nc_pad];
@@ -274,54 +307,85 @@ fn query_block<L: Lanes>(
             }
         }
 
-        // Online softmax: fold this tile into each row's running max and sum.
-        for r in 0..nr_pad {
-            let srow = &mut sc.s[r * BK..][..nc_pad];
-            if r >= nr {
-                srow.fill(0.0);
-                continue;
-            }
-            let mut mx = L::splat(f32::NEG_INFINITY);
-            for c in (0..nc_pad).step_by(4) {
-                // SAFETY: c + 4 <= nc_pad = srow.len().
-                mx = L::max(mx, unsafe { L::load(srow.as_ptr().add(c)) });
-            }
-            let tile_max = L::hmax(mx);
-            if tile_max == f32::NEG_INFINITY {
-                srow.fill(0.0); // nothing allowed in this tile for this row
-                continue;
-            }
-            let m_old = sc.m[r];
-            if tile_max > m_old {
-                if m_old != f32::NEG_INFINITY {
-                    // The max rose: rescale what was accumulated under the old max.
-                    let alpha = (m_old - tile_max).exp2();
-                    sc.o[r * dp..][..dp].iter_mut().for_each(|o| *o *= alpha);
-                    sc.l[r] *= alpha;
+        // Online softmax: fold this tile into each row's running max and sum, and write the
+        // probabilities as P panels for the P V micro-kernel.
+        for r in (0..nr_pad).step_by(MR) {
+            let mut shift = [0.0; MR];
+            for (i, sh) in shift.iter_mut().enumerate().take(nr - r.min(nr)) {
+                let row = r + i;
+                let srow = &sc.s[row * BK..][..nc_pad];
+                let mut mx = L::splat(f32::NEG_INFINITY);
+                for c in (0..nc_pad).step_by(4) {
+                    // SAFETY: c + 4 <= nc_pad = srow.len().
+                    mx = L::max(mx, unsafe { L::load(srow.as_ptr().add(c)) });
                 }
-                sc.m[r] = tile_max;
+                let tile_max = L::hmax(mx);
+                let m_old = sc.m[row];
+                if tile_max > m_old {
+                    if m_old != f32::NEG_INFINITY {
+                        // The max rose: rescale what was accumulated under the old max.
+                        let alpha = L::exp2(L::splat(m_old - tile_max));
+                        let orow = &mut sc.o[row * dp..][..dp];
+                        for x in (0..dp).step_by(4) {
+                            // SAFETY: x + 4 <= dp = orow.len().
+                            unsafe {
+                                let ptr = orow.as_mut_ptr().add(x);
+                                L::store(ptr, L::mul(L::load(ptr), alpha));
+                            }
+                        }
+                        sc.l[row] *= L::hmax(alpha);
+                    }
+                    sc.m[row] = tile_max;
+                }
+                // While a row has seen no allowed key its scores are all -inf, and any finite
+                // shift gives them weight 0.
+                *sh = if sc.m[row] == f32::NEG_INFINITY {
+                    0.0
+                } else {
+                    sc.m[row]
+                };
             }
-            let mv = L::splat(sc.m[r]);
-            let mut sum = L::splat(0.0);
+            // Padding rows (past nr) keep shift 0: their weights are finite and never read out.
+            let shift = shift.map(L::splat);
+            let mut sum = [L::splat(0.0); MR];
+            let srows = sc.s[r * BK..][..MR * BK].as_ptr();
+            let panel = sc.p[r * BK..][..MR * BK].as_mut_ptr();
             for c in (0..nc_pad).step_by(4) {
-                // SAFETY: c + 4 <= nc_pad = srow.len().
+                // SAFETY: rows i < MR of S are BK apart and c + 4 <= nc_pad <= BK; the panel
+                // has BK keys of MR numbers.
                 unsafe {
-                    let ptr = srow.as_mut_ptr().add(c);
-                    let sv = L::load(ptr);
-                    // exp2 of a masked score (-inf) is exactly 0.
-                    let e = L::exp2(L::sub(sv, mv));
-                    L::store(ptr, e);
-                    sum = L::add(sum, e);
+                    let e: [L::V; MR] = std::array::from_fn(|i| {
+                        // exp2 of a masked score (-inf) is exactly 0.
+                        let e = L::exp2(L::sub(L::load(srows.add(i * BK + c)), shift[i]));
+                        sum[i] = L::add(sum[i], e);
+                        e
+                    });
+                    for (u, col) in L::transpose(e).into_iter().enumerate() {
+                        L::store(panel.add((c + u) * MR), col);
+                    }
                 }
             }
-            sc.l[r] += L::hsum(sum);
+            for (i, s) in sum.iter().enumerate().take(nr - r.min(nr)) {
+                sc.l[r + i] += L::hsum(*s);
+            }
         }
 
         // O += P V for this tile.
-        let vt = &packed.v[c0 * dp..][..nc * dp];
+        let vt = packed.v[c0 * dp..].as_ptr();
         for r in (0..nr_pad).step_by(MR) {
             for x in (0..dp).step_by(NR) {
-                micro_pv::<L>(&sc.s[r * BK..], vt, nc, dp, x, &mut sc.o[r * dp..]);
+                // SAFETY: the P panel (nc keys of MR numbers from r*BK), V rows c0..c0+nc (dp
+                // apart, columns x..x+NR) and O rows r..r+MR (columns x..x+NR) lie inside the
+                // buffers asserted above.
+                unsafe {
+                    micro_pv::<L>(
+                        sc.p.as_ptr().add(r * BK),
+                        vt.add(x),
+                        nc,
+                        dp,
+                        sc.o.as_mut_ptr().add(r * dp + x),
+                    )
+                };
             }
         }
     }
@@ -340,64 +404,67 @@ fn query_block<L: Lanes>(
     }
 }
 
-/// s[i][0..8] = sum_x q[i][x] kt[x][0..8] for the 4 rows i of a register block.
-/// `q` rows are `dp` apart, `kt` rows and `s` rows `BK` apart.
-#[inline(always)]
-fn micro_qk<L: Lanes>(q: &[f32], kt: &[f32], dp: usize, s: &mut [f32]) {
-    assert!(q.len() >= MR * dp && kt.len() >= (dp - 1) * BK + NR && s.len() >= (MR - 1) * BK + NR);
+/// `s[i][0..8] = sum_x q[x][i] kt[x][0..8]` for the MR rows `i` of a register block: `q` is a
+/// Q panel (`dp x MR`), `kt` a K^T panel (`dp x NR`), `s` rows are `BK` apart.
+///
+/// Per step: one load of MR query values, spread to the rows' multipliers by lane shuffles, two
+/// loads of keys, 8 multiply-adds into accumulators that stay in registers. Kept out of line,
+/// so that V8 gives the accumulators registers of their own.
+///
+/// # Safety
+/// `q` must be readable for `dp * MR` numbers, `kt` for `dp * NR`, and `s` writable at
+/// `i * BK + 0..NR` for `i < MR`.
+#[inline(never)]
+unsafe fn micro_qk<L: Lanes>(q: *const f32, kt: *const f32, dp: usize, s: *mut f32) {
     let mut acc = [[L::splat(0.0); 2]; MR];
-    let (qp, kp) = (q.as_ptr(), kt.as_ptr());
     for x in 0..dp {
-        // SAFETY: bounds asserted above.
-        unsafe {
-            let k0 = L::load(kp.add(x * BK));
-            let k1 = L::load(kp.add(x * BK + 4));
-            for (i, a) in acc.iter_mut().enumerate() {
-                let qv = L::splat(*qp.add(i * dp + x));
-                a[0] = L::madd(qv, k0, a[0]);
-                a[1] = L::madd(qv, k1, a[1]);
-            }
-        }
+        let qv = L::load(q.add(x * MR));
+        let k0 = L::load(kt.add(x * NR));
+        let k1 = L::load(kt.add(x * NR + 4));
+        fma_rows::<L>(&mut acc, qv, k0, k1);
     }
     for (i, a) in acc.iter().enumerate() {
-        // SAFETY: bounds asserted above.
-        unsafe {
-            L::store(s.as_mut_ptr().add(i * BK), a[0]);
-            L::store(s.as_mut_ptr().add(i * BK + 4), a[1]);
-        }
+        L::store(s.add(i * BK), a[0]);
+        L::store(s.add(i * BK + 4), a[1]);
     }
 }
 
-/// o[i][x..x+8] += sum_j p[i][j] v[j][x..x+8] for the 4 rows i of a register block.
-/// `p` rows are `BK` apart, `v` and `o` rows `dp` apart.
+/// `o[i][0..8] += sum_j p[j][i] v[j][0..8]` for the MR rows `i` of a register block and the
+/// `nc` keys `j` of a tile: `p` is a P panel (`BK x MR`), `v` and `o` rows are `dp` apart.
+///
+/// # Safety
+/// `p` must be readable for `nc * MR` numbers, `v` at `j * dp + 0..NR` for `j < nc`, and `o`
+/// readable and writable at `i * dp + 0..NR` for `i < MR`.
+#[inline(never)]
+unsafe fn micro_pv<L: Lanes>(p: *const f32, v: *const f32, nc: usize, dp: usize, o: *mut f32) {
+    let mut acc = [[L::splat(0.0); 2]; MR];
+    for (i, a) in acc.iter_mut().enumerate() {
+        a[0] = L::load(o.add(i * dp));
+        a[1] = L::load(o.add(i * dp + 4));
+    }
+    for j in 0..nc {
+        let pv = L::load(p.add(j * MR));
+        let v0 = L::load(v.add(j * dp));
+        let v1 = L::load(v.add(j * dp + 4));
+        fma_rows::<L>(&mut acc, pv, v0, v1);
+    }
+    for (i, a) in acc.iter().enumerate() {
+        L::store(o.add(i * dp), a[0]);
+        L::store(o.add(i * dp + 4), a[1]);
+    }
+}
+
+/// `acc[i] += a[i] * (b0, b1)` for the MR = 4 lanes `i` of `a`.
 #[inline(always)]
-fn micro_pv<L: Lanes>(p: &[f32], v: &[f32], nc: usize, dp: usize, x: usize, o: &mut [f32]) {
-    assert!(
-        p.len() >= (MR - 1) * BK + nc
-            && v.len() >= nc * dp
-            && o.len() >= (MR - 1) * dp + x + NR
-            && x + NR <= dp
-    );
-    let (pp, vp, op) = (p.as_ptr(), v.as_ptr(), o.as_mut_ptr());
-    // SAFETY: bounds asserted above.
-    unsafe {
-        let mut acc = [[L::splat(0.0); 2]; MR];
-        for (i, a) in acc.iter_mut().enumerate() {
-            a[0] = L::load(op.add(i * dp + x));
-            a[1] = L::load(op.add(i * dp + x + 4));
-        }
-        for j in 0..nc {
-            let v0 = L::load(vp.add(j * dp + x));
-            let v1 = L::load(vp.add(j * dp + x + 4));
-            for (i, a) in acc.iter_mut().enumerate() {
-                let pv = L::splat(*pp.add(i * BK + j));
-                a[0] = L::madd(pv, v0, a[0]);
-                a[1] = L::madd(pv, v1, a[1]);
-            }
-        }
-        for (i, a) in acc.iter().enumerate() {
-            L::store(op.add(i * dp + x), a[0]);
-            L::store(op.add(i * dp + x + 4), a[1]);
-        }
+fn fma_rows<L: Lanes>(acc: &mut [[L::V; 2]; MR], a: L::V, b0: L::V, b1: L::V) {
+    let rows = [
+        L::lane::<0>(a),
+        L::lane::<1>(a),
+        L::lane::<2>(a),
+        L::lane::<3>(a),
+    ];
+    for (acc, r) in acc.iter_mut().zip(rows) {
+        acc[0] = L::madd(r, b0, acc[0]);
+        acc[1] = L::madd(r, b1, acc[1]);
     }
 }
