@@ -276,19 +276,18 @@ fn query_block<L: Lanes>(
         // S = Q K^T for this tile.
         let kt = packed.kt[t * dp * BK..].as_ptr();
         for r in (0..nr_pad).step_by(MR) {
-            for c in (0..nc_pad).step_by(NR) {
-                // SAFETY: the Q panel (dp*MR numbers from r*dp), the K^T panel (dp*NR numbers
-                // from c*dp of a tile of dp*BK) and the S block (rows r..r+MR, columns
-                // c..c+NR of BQ x BK) lie inside the buffers asserted above.
-                unsafe {
-                    micro_qk::<L>(
-                        sc.q.as_ptr().add(r * dp),
-                        kt.add(c * dp),
-                        dp,
-                        sc.s.as_mut_ptr().add(r * BK + c),
-                    )
-                };
-            }
+            // SAFETY: the Q panel (dp*MR numbers from r*dp), the nc_pad/NR K^T panels (dp*NR
+            // numbers each, in a tile of dp*BK) and S rows r..r+MR (columns ..nc_pad <= BK, of
+            // BQ x BK) lie inside the buffers asserted above.
+            unsafe {
+                micro_qk::<L>(
+                    sc.q.as_ptr().add(r * dp),
+                    kt,
+                    dp,
+                    nc_pad / NR,
+                    sc.s.as_mut_ptr().add(r * BK),
+                )
+            };
         }
 
         // Remove masked pairs (only on tiles the mask cuts through) and the padding past the
@@ -373,20 +372,17 @@ fn query_block<L: Lanes>(
         // O += P V for this tile.
         let vt = packed.v[c0 * dp..].as_ptr();
         for r in (0..nr_pad).step_by(MR) {
-            for x in (0..dp).step_by(NR) {
-                // SAFETY: the P panel (nc keys of MR numbers from r*BK), V rows c0..c0+nc (dp
-                // apart, columns x..x+NR) and O rows r..r+MR (columns x..x+NR) lie inside the
-                // buffers asserted above.
-                unsafe {
-                    micro_pv::<L>(
-                        sc.p.as_ptr().add(r * BK),
-                        vt.add(x),
-                        nc,
-                        dp,
-                        sc.o.as_mut_ptr().add(r * dp + x),
-                    )
-                };
-            }
+            // SAFETY: the P panel (nc keys of MR numbers from r*BK), V rows c0..c0+nc (dp
+            // apart) and O rows r..r+MR (dp numbers each) lie inside the buffers asserted above.
+            unsafe {
+                micro_pv::<L>(
+                    sc.p.as_ptr().add(r * BK),
+                    vt,
+                    nc,
+                    dp,
+                    sc.o.as_mut_ptr().add(r * dp),
+                )
+            };
         }
     }
 
@@ -404,53 +400,60 @@ fn query_block<L: Lanes>(
     }
 }
 
-/// `s[i][0..8] = sum_x q[x][i] kt[x][0..8]` for the MR rows `i` of a register block: `q` is a
-/// Q panel (`dp x MR`), `kt` a K^T panel (`dp x NR`), `s` rows are `BK` apart.
+/// `s[i][c] = sum_x q[x][i] kt[x][c]` for the MR rows `i` of a Q panel (`dp x MR`) and the
+/// `panels * NR` keys `c` of K^T panels (`dp x NR` each, one after another); `s` rows are `BK`
+/// apart.
 ///
 /// Per step: one load of MR query values, spread to the rows' multipliers by lane shuffles, two
 /// loads of keys, 8 multiply-adds into accumulators that stay in registers. Kept out of line,
 /// so that V8 gives the accumulators registers of their own.
 ///
 /// # Safety
-/// `q` must be readable for `dp * MR` numbers, `kt` for `dp * NR`, and `s` writable at
-/// `i * BK + 0..NR` for `i < MR`.
+/// `q` must be readable for `dp * MR` numbers, `kt` for `panels * dp * NR`, and `s` writable at
+/// `i * BK + 0..panels * NR` for `i < MR`.
 #[inline(never)]
-unsafe fn micro_qk<L: Lanes>(q: *const f32, kt: *const f32, dp: usize, s: *mut f32) {
-    let mut acc = [[L::splat(0.0); 2]; MR];
-    for x in 0..dp {
-        let qv = L::load(q.add(x * MR));
-        let k0 = L::load(kt.add(x * NR));
-        let k1 = L::load(kt.add(x * NR + 4));
-        fma_rows::<L>(&mut acc, qv, k0, k1);
-    }
-    for (i, a) in acc.iter().enumerate() {
-        L::store(s.add(i * BK), a[0]);
-        L::store(s.add(i * BK + 4), a[1]);
+unsafe fn micro_qk<L: Lanes>(q: *const f32, kt: *const f32, dp: usize, panels: usize, s: *mut f32) {
+    for c in 0..panels {
+        let kt = kt.add(c * dp * NR);
+        let mut acc = [[L::splat(0.0); 2]; MR];
+        for x in 0..dp {
+            let qv = L::load(q.add(x * MR));
+            let k0 = L::load(kt.add(x * NR));
+            let k1 = L::load(kt.add(x * NR + 4));
+            fma_rows::<L>(&mut acc, qv, k0, k1);
+        }
+        for (i, a) in acc.iter().enumerate() {
+            L::store(s.add(i * BK + c * NR), a[0]);
+            L::store(s.add(i * BK + c * NR + 4), a[1]);
+        }
     }
 }
 
-/// `o[i][0..8] += sum_j p[j][i] v[j][0..8]` for the MR rows `i` of a register block and the
-/// `nc` keys `j` of a tile: `p` is a P panel (`BK x MR`), `v` and `o` rows are `dp` apart.
+/// `o[i][x] += sum_j p[j][i] v[j][x]` for the MR rows `i` of a P panel (`BK x MR`), the `nc` keys
+/// `j` of a tile and all `dp` columns `x`, 8 at a time; `v` and `o` rows are `dp` apart.
 ///
 /// # Safety
-/// `p` must be readable for `nc * MR` numbers, `v` at `j * dp + 0..NR` for `j < nc`, and `o`
-/// readable and writable at `i * dp + 0..NR` for `i < MR`.
+/// `p` must be readable for `nc * MR` numbers, `v` for `nc * dp`, and `o` readable and
+/// writable at `i * dp + 0..dp` for `i < MR`.
 #[inline(never)]
 unsafe fn micro_pv<L: Lanes>(p: *const f32, v: *const f32, nc: usize, dp: usize, o: *mut f32) {
-    let mut acc = [[L::splat(0.0); 2]; MR];
-    for (i, a) in acc.iter_mut().enumerate() {
-        a[0] = L::load(o.add(i * dp));
-        a[1] = L::load(o.add(i * dp + 4));
-    }
-    for j in 0..nc {
-        let pv = L::load(p.add(j * MR));
-        let v0 = L::load(v.add(j * dp));
-        let v1 = L::load(v.add(j * dp + 4));
-        fma_rows::<L>(&mut acc, pv, v0, v1);
-    }
-    for (i, a) in acc.iter().enumerate() {
-        L::store(o.add(i * dp), a[0]);
-        L::store(o.add(i * dp + 4), a[1]);
+    for x in (0..dp).step_by(NR) {
+        let (v, o) = (v.add(x), o.add(x));
+        let mut acc = [[L::splat(0.0); 2]; MR];
+        for (i, a) in acc.iter_mut().enumerate() {
+            a[0] = L::load(o.add(i * dp));
+            a[1] = L::load(o.add(i * dp + 4));
+        }
+        for j in 0..nc {
+            let pv = L::load(p.add(j * MR));
+            let v0 = L::load(v.add(j * dp));
+            let v1 = L::load(v.add(j * dp + 4));
+            fma_rows::<L>(&mut acc, pv, v0, v1);
+        }
+        for (i, a) in acc.iter().enumerate() {
+            L::store(o.add(i * dp), a[0]);
+            L::store(o.add(i * dp + 4), a[1]);
+        }
     }
 }
 
