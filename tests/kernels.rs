@@ -74,6 +74,34 @@ fn decode_one_query_against_many_keys() {
     }
 }
 
+/// A few queries against a long cache: the tiled kernel splits the keys into chunks and merges
+/// them, including chunks the mask empties and rows with no allowed key at all.
+#[test]
+fn decode_split_along_the_keys_with_every_mask_kind() {
+    for kind in 0..MASK_KINDS {
+        for (seq_q, seq_kv) in [(1, 513), (2, 1100), (4, 2000), (3, 4096)] {
+            let case = Case::new(
+                (kind * 10_000 + seq_q * 1000 + seq_kv) as u64,
+                1,
+                2,
+                seq_q,
+                seq_kv,
+                24,
+                kind,
+            );
+            check_all(&case).unwrap();
+        }
+    }
+    // No allowed key at all for any row, and keys allowed only in the last chunk.
+    for keep_from in [usize::MAX, 1490] {
+        let mut case = Case::new(5, 1, 2, 2, 1500, 16, 0);
+        case.mask = Mask::Padding {
+            keep: (0..1500).map(|j| j >= keep_from).collect(),
+        };
+        check_all(&case).unwrap();
+    }
+}
+
 #[test]
 fn huge_logits_give_no_nan() {
     // q . k = 1e4 for the first key: softmax must saturate, not overflow.

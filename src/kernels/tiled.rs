@@ -31,6 +31,11 @@
 //! code in the same order on any thread, so the output is bit for bit the same for any number of
 //! threads.
 //!
+//! Decoding (at most 4 query rows) has too few items to share out, so there the keys are split
+//! into chunks of 8 tiles: each (head, chunk) is an item that leaves its rows' running max, sum
+//! and unnormalised output, and the chunks are merged in order afterwards (log-sum-exp). The
+//! split depends only on the shape, so it is the same with and without threads.
+//!
 //! Memory is linear in the sequence length: the packed key/value heads plus fixed-size scratch
 //! per thread. Nothing is allocated inside the loops.
 
@@ -147,55 +152,19 @@ impl Scratch {
 pub(super) fn attention<L: Lanes>(p: &Problem, q: &[f32], k: &[f32], v: &[f32], out: &mut [f32]) {
     let s = p.shape;
     let dims = Dims::new(s.head_dim, s.seq_kv);
-    let d = dims.d;
-    // One work item is (query head h, query block b); its output rows are one chunk of `out`.
-    let item = |h: usize, b: usize, packed: &[Packed], sc: &mut Scratch, out: &mut [f32]| {
-        let rows = b * BQ..((b + 1) * BQ).min(s.seq_q);
-        let at = (h * s.seq_q + rows.start) * d;
-        let qb = &q[at..][..rows.len() * d];
-        query_block::<L>(p, dims, &packed[s.kv_head(h)], sc, qb, rows, out);
+    let Dims { d, dp, tiles } = dims;
+    let packed = pack_all(k, v, s.kv_heads, s.seq_kv, dims);
+    let q_rows =
+        |h: usize, rows: &Range<usize>| &q[(h * s.seq_q + rows.start) * d..][..rows.len() * d];
+
+    let chunks = if s.seq_q <= SPLIT_ROWS {
+        tiles.div_ceil(SPLIT_TILES)
+    } else {
+        1
     };
-
-    #[cfg(not(feature = "threads"))]
-    {
-        let packed: Vec<Packed> = (0..s.kv_heads)
-            .map(|g| Packed::new(k, v, g, s.seq_kv, dims))
-            .collect();
-        let mut sc = Scratch::new(dims.dp);
-        for (h, out_h) in out.chunks_mut(s.seq_q * d).enumerate() {
-            for (b, out_b) in out_h.chunks_mut(BQ * d).enumerate() {
-                item(h, b, &packed, &mut sc, out_b);
-            }
-        }
-    }
-
-    #[cfg(feature = "threads")]
-    {
-        use rayon::prelude::*;
-        use std::sync::atomic::{AtomicUsize, Ordering};
-        use std::sync::Mutex;
-
-        let packed: Vec<Packed> = (0..s.kv_heads)
-            .into_par_iter()
-            .map(|g| Packed::new(k, v, g, s.seq_kv, dims))
-            .collect();
-        // Work of each query block: the key tiles the mask leaves (the same for every head).
-        let blocks = s.seq_q.div_ceil(BQ);
-        let work: Vec<usize> = (0..blocks)
-            .into_par_iter()
-            .map(|b| {
-                let rows = b * BQ..((b + 1) * BQ).min(s.seq_q);
-                (0..s.seq_kv)
-                    .step_by(BK)
-                    .filter(|&c0| {
-                        p.mask.coverage(rows.clone(), c0..(c0 + BK).min(s.seq_kv))
-                            != Coverage::Empty
-                    })
-                    .count()
-            })
-            .collect();
-        // Heaviest first (stable: ties keep head-major order), so that the light items fill
-        // the gaps at the end.
+    if chunks <= 1 {
+        // One work item per (query head h, query block b); its output rows are one chunk of
+        // `out`.
         let mut items: Vec<(usize, usize, &mut [f32])> = out
             .chunks_mut(s.seq_q * d)
             .enumerate()
@@ -206,26 +175,192 @@ pub(super) fn attention<L: Lanes>(p: &Problem, q: &[f32], k: &[f32], v: &[f32], 
                     .map(move |(b, out_b)| (h, b, out_b))
             })
             .collect();
-        items.sort_by_key(|&(_, b, _)| std::cmp::Reverse(work[b]));
-        // Each thread takes the next item until none is left. Every item's lock is taken once,
-        // by the one thread that drew its index, so it never waits.
-        let items: Vec<Mutex<(usize, usize, &mut [f32])>> =
-            items.into_iter().map(Mutex::new).collect();
+        heaviest_first(p, &mut items, |&(_, b, _)| {
+            (b * BQ..((b + 1) * BQ).min(s.seq_q), 0..tiles)
+        });
+        run(items, dp, |sc, (h, b, out_b)| {
+            let rows = b * BQ..((b + 1) * BQ).min(s.seq_q);
+            let g = &packed[s.kv_head(h)];
+            query_block::<L>(p, dims, g, sc, q_rows(h, &rows), rows, 0..tiles);
+            finish(sc, dims, out_b);
+        });
+    } else {
+        // Decoding: a few query rows against many keys. Each (head, chunk of SPLIT_TILES key
+        // tiles) is an item that leaves its rows' running max, sum and unnormalised output in
+        // `partial`; the chunks are then merged in order. The split depends on the shape only,
+        // so the result does not depend on the number of threads.
+        let nr = s.seq_q;
+        let part_len = nr * (dp + 2);
+        let mut partial = vec![0.0; s.heads * chunks * part_len];
+        let mut items: Vec<(usize, usize, &mut [f32])> = partial
+            .chunks_mut(part_len)
+            .enumerate()
+            .map(|(i, part)| (i / chunks, i % chunks, part))
+            .collect();
+        let chunk_tiles = |c: usize| c * SPLIT_TILES..((c + 1) * SPLIT_TILES).min(tiles);
+        heaviest_first(p, &mut items, |&(_, c, _)| (0..nr, chunk_tiles(c)));
+        run(items, dp, |sc, (h, c, part)| {
+            let g = &packed[s.kv_head(h)];
+            query_block::<L>(p, dims, g, sc, q_rows(h, &(0..nr)), 0..nr, chunk_tiles(c));
+            let (ml, o) = part.split_at_mut(2 * nr);
+            ml[..nr].copy_from_slice(&sc.m[..nr]);
+            ml[nr..].copy_from_slice(&sc.l[..nr]);
+            o.copy_from_slice(&sc.o[..nr * dp]);
+        });
+        for (out_h, parts) in out
+            .chunks_mut(nr * d)
+            .zip(partial.chunks(chunks * part_len))
+        {
+            merge(parts, nr, dims, out_h);
+        }
+    }
+}
+
+/// Query blocks of at most this many rows are split along the keys (decoding).
+const SPLIT_ROWS: usize = 4;
+/// Key tiles per chunk when a query block is split along the keys.
+const SPLIT_TILES: usize = 8;
+
+/// Packs every key/value head (in parallel with the `threads` feature).
+fn pack_all<'a>(k: &[f32], v: &'a [f32], kv_heads: usize, n: usize, dims: Dims) -> Vec<Packed<'a>> {
+    #[cfg(feature = "threads")]
+    {
+        use rayon::prelude::*;
+        (0..kv_heads)
+            .into_par_iter()
+            .map(|g| Packed::new(k, v, g, n, dims))
+            .collect()
+    }
+    #[cfg(not(feature = "threads"))]
+    {
+        (0..kv_heads)
+            .map(|g| Packed::new(k, v, g, n, dims))
+            .collect()
+    }
+}
+
+/// Orders work items by descending work (the key tiles the mask leaves for the item's query
+/// rows and tile range), so that a thread pool runs the heaviest first and the light ones fill
+/// the gaps at the end; ties keep their order. Without the `threads` feature the order stays.
+#[allow(unused_variables)]
+fn heaviest_first<T: Send>(
+    p: &Problem,
+    items: &mut [T],
+    span: impl Fn(&T) -> (Range<usize>, Range<usize>) + Sync,
+) {
+    #[cfg(feature = "threads")]
+    {
+        use rayon::prelude::*;
+        let nk = p.shape.seq_kv;
+        let work = |rows: Range<usize>, tiles: Range<usize>| {
+            tiles
+                .filter(|&t| {
+                    let cols = t * BK..((t + 1) * BK).min(nk);
+                    p.mask.coverage(rows.clone(), cols) != Coverage::Empty
+                })
+                .count()
+        };
+        // Items of the same span (all heads of a query block) share one count.
+        let mut spans: Vec<(Range<usize>, Range<usize>)> = items.iter().map(&span).collect();
+        spans.sort_by_key(|(r, t)| (r.start, t.start));
+        spans.dedup();
+        let counts: Vec<usize> = spans
+            .par_iter()
+            .map(|(r, t)| work(r.clone(), t.clone()))
+            .collect();
+        let count = |it: &T| {
+            let (r, t) = span(it);
+            let i = spans
+                .binary_search_by_key(&(r.start, t.start), |(r, t)| (r.start, t.start))
+                .expect("every span was counted");
+            counts[i]
+        };
+        items.sort_by_cached_key(|it| std::cmp::Reverse(count(it)));
+    }
+}
+
+/// Runs `work` on every item with a scratch of its own thread: in order on one scratch
+/// without the `threads` feature; with it, on every thread of the rayon pool, each taking the
+/// next item as it finishes one.
+fn run<T: Send>(items: Vec<T>, dp: usize, work: impl Fn(&mut Scratch, T) + Sync) {
+    #[cfg(not(feature = "threads"))]
+    {
+        let mut sc = Scratch::new(dp);
+        for it in items {
+            work(&mut sc, it);
+        }
+    }
+    #[cfg(feature = "threads")]
+    {
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        use std::sync::Mutex;
+        // Every slot is taken once, by the one thread that drew its index, so no lock waits.
+        let slots: Vec<Mutex<Option<T>>> =
+            items.into_iter().map(|it| Mutex::new(Some(it))).collect();
         let next = AtomicUsize::new(0);
         rayon::broadcast(|_| {
-            let mut sc = Scratch::new(dims.dp);
+            let mut sc: Option<Scratch> = None;
             loop {
                 let i = next.fetch_add(1, Ordering::Relaxed);
-                let Some(slot) = items.get(i) else { break };
-                let mut guard = slot.lock().unwrap_or_else(|e| e.into_inner());
-                let (h, b, ref mut out_b) = *guard;
-                item(h, b, &packed, &mut sc, out_b);
+                let Some(slot) = slots.get(i) else { break };
+                let it = slot.lock().unwrap_or_else(|e| e.into_inner()).take();
+                if let Some(it) = it {
+                    work(sc.get_or_insert_with(|| Scratch::new(dp)), it);
+                }
             }
         });
     }
 }
 
-/// Attention for one block of query rows of one head against every key tile it may see.
+/// `out_r = O_r / l_r` for the rows of the block in `sc` (0 where `l_r = 0`: no allowed key).
+fn finish(sc: &Scratch, dims: Dims, out: &mut [f32]) {
+    let Dims { d, dp, .. } = dims;
+    for (r, dst) in out.chunks_exact_mut(d).enumerate() {
+        let l = sc.l[r];
+        if l == 0.0 {
+            dst.fill(0.0);
+        } else {
+            let inv = 1.0 / l;
+            for (o, &a) in dst.iter_mut().zip(&sc.o[r * dp..][..d]) {
+                *o = a * inv;
+            }
+        }
+    }
+}
+
+/// Merges the chunks of a split query block: `parts` holds, per chunk, the rows' running max
+/// (`nr`), sum (`nr`) and unnormalised output (`nr x dp`), all relative to that chunk's max.
+fn merge(parts: &[f32], nr: usize, dims: Dims, out: &mut [f32]) {
+    let Dims { d, dp, .. } = dims;
+    let part_len = nr * (dp + 2);
+    for (r, dst) in out.chunks_exact_mut(d).enumerate() {
+        dst.fill(0.0);
+        let m = parts
+            .chunks_exact(part_len)
+            .fold(f32::NEG_INFINITY, |m, pt| m.max(pt[r]));
+        if m == f32::NEG_INFINITY {
+            continue; // no allowed key: zero output
+        }
+        let mut l = 0.0;
+        for pt in parts.chunks_exact(part_len) {
+            if pt[r] == f32::NEG_INFINITY {
+                continue; // nothing allowed in this chunk
+            }
+            let w = (pt[r] - m).exp2();
+            l += pt[nr + r] * w;
+            for (o, &a) in dst.iter_mut().zip(&pt[2 * nr + r * dp..][..d]) {
+                *o += a * w;
+            }
+        }
+        // The chunk holding the max contributes at least 1 to l.
+        let inv = 1.0 / l;
+        dst.iter_mut().for_each(|o| *o *= inv);
+    }
+}
+
+/// Attention for one block of query rows of one head against the key tiles in `tiles` that
+/// the mask does not remove: leaves each row's running max `m`, sum `l` and unnormalised output
+/// `o` in `sc`.
 fn query_block<L: Lanes>(
     p: &Problem,
     dims: Dims,
@@ -233,7 +368,7 @@ fn query_block<L: Lanes>(
     sc: &mut Scratch,
     q: &[f32],
     rows: Range<usize>,
-    out: &mut [f32],
+    tiles: Range<usize>,
 ) {
     let Dims { d, dp, .. } = dims;
     let nk = p.shape.seq_kv;
@@ -264,7 +399,8 @@ fn query_block<L: Lanes>(
     sc.m.fill(f32::NEG_INFINITY);
     sc.l.fill(0.0);
 
-    for (t, c0) in (0..nk).step_by(BK).enumerate() {
+    for t in tiles {
+        let c0 = t * BK;
         let cols = c0..(c0 + BK).min(nk);
         let cov = p.mask.coverage(rows.clone(), cols.clone());
         if cov == Coverage::Empty {
@@ -383,19 +519,6 @@ fn query_block<L: Lanes>(
                     sc.o.as_mut_ptr().add(r * dp),
                 )
             };
-        }
-    }
-
-    for r in 0..nr {
-        let dst = &mut out[r * d..][..d];
-        let l = sc.l[r];
-        if l == 0.0 {
-            dst.fill(0.0); // no allowed key: zero output
-        } else {
-            let inv = 1.0 / l;
-            for (o, &a) in dst.iter_mut().zip(&sc.o[r * dp..][..d]) {
-                *o = a * inv;
-            }
         }
     }
 }
