@@ -25,9 +25,10 @@ pub trait Lanes: Copy + Send + Sync + 'static {
     /// a * b + c, fused where the instruction set allows it.
     fn madd(a: Self::V, b: Self::V, c: Self::V) -> Self::V;
     fn max(a: Self::V, b: Self::V) -> Self::V;
-    /// 2^n for lanes holding `t = n + SHIFT` with n an integer in [-126, 127]: the low bits of
-    /// such a t are n, so shifting them into the exponent field builds 2^n.
-    fn pow2_shifted(t: Self::V) -> Self::V;
+    /// `p * 2^n` for lanes holding `t = n + SHIFT` with n an integer, where the result is a
+    /// normal number: the low bits of such a t are n, and shifted into the exponent field they
+    /// add n to p's exponent (exactly the product, without a multiply).
+    fn mul_pow2_shifted(p: Self::V, t: Self::V) -> Self::V;
     /// `p` where `x >= t`, 0 elsewhere.
     fn select_ge(x: Self::V, t: Self::V, p: Self::V) -> Self::V;
     /// Every lane set to lane `I` of `a`.
@@ -63,7 +64,8 @@ pub trait Lanes: Copy + Send + Sync + 'static {
         for &c in C[..6].iter().rev() {
             p = Self::madd(p, f, Self::splat(c));
         }
-        Self::select_ge(input, floor, Self::mul(p, Self::pow2_shifted(t)))
+        // p is in [2^-0.5, 2^0.5] and n >= -125: p * 2^n is normal.
+        Self::select_ge(input, floor, Self::mul_pow2_shifted(p, t))
     }
 }
 
@@ -112,9 +114,9 @@ impl Lanes for Portable {
         std::array::from_fn(|i| if a[i] < b[i] { b[i] } else { a[i] })
     }
     #[inline(always)]
-    fn pow2_shifted(t: Self::V) -> Self::V {
+    fn mul_pow2_shifted(p: Self::V, t: Self::V) -> Self::V {
         // bits(t) = bits(SHIFT) + n, and bits(SHIFT) << 23 overflows to 0.
-        std::array::from_fn(|i| f32::from_bits(t[i].to_bits().wrapping_add(127) << 23))
+        std::array::from_fn(|i| f32::from_bits(p[i].to_bits().wrapping_add(t[i].to_bits() << 23)))
     }
     #[inline(always)]
     fn select_ge(x: Self::V, t: Self::V, p: Self::V) -> Self::V {
@@ -189,8 +191,8 @@ mod wasm {
             f32x4_pmax(a, b)
         }
         #[inline(always)]
-        fn pow2_shifted(t: v128) -> v128 {
-            i32x4_shl(i32x4_add(t, i32x4_splat(127)), 23)
+        fn mul_pow2_shifted(p: v128, t: v128) -> v128 {
+            i32x4_add(p, i32x4_shl(t, 23))
         }
         #[inline(always)]
         fn select_ge(x: v128, t: v128, p: v128) -> v128 {
@@ -268,8 +270,8 @@ mod wasm {
             Simd128::max(a, b)
         }
         #[inline(always)]
-        fn pow2_shifted(t: v128) -> v128 {
-            Simd128::pow2_shifted(t)
+        fn mul_pow2_shifted(p: v128, t: v128) -> v128 {
+            Simd128::mul_pow2_shifted(p, t)
         }
         #[inline(always)]
         fn select_ge(x: v128, t: v128, p: v128) -> v128 {

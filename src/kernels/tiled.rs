@@ -427,14 +427,25 @@ fn query_block<L: Lanes>(
         }
 
         // Remove masked pairs (only on tiles the mask cuts through) and the padding past the
-        // last key.
+        // last key. Each row is asked about 8 keys at a time first, so that on a causal or
+        // window tile only the segments the boundary crosses are looked at key by key.
         if cov == Coverage::Partial || nc < nc_pad {
             for r in 0..nr {
                 let srow = &mut sc.s[r * BK..][..nc_pad];
                 if cov == Coverage::Partial {
-                    for (c, sv) in srow[..nc].iter_mut().enumerate() {
-                        if !p.mask.allowed(rows.start + r, c0 + c) {
-                            *sv = f32::NEG_INFINITY;
+                    let i = rows.start + r;
+                    for (n, seg) in srow[..nc].chunks_mut(NR).enumerate() {
+                        let j0 = c0 + n * NR;
+                        match p.mask.coverage(i..i + 1, j0..j0 + seg.len()) {
+                            Coverage::Full => {}
+                            Coverage::Empty => seg.fill(f32::NEG_INFINITY),
+                            Coverage::Partial => {
+                                for (c, sv) in seg.iter_mut().enumerate() {
+                                    if !p.mask.allowed(i, j0 + c) {
+                                        *sv = f32::NEG_INFINITY;
+                                    }
+                                }
+                            }
                         }
                     }
                 }
