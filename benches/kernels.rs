@@ -1,7 +1,9 @@
 //! Native criterion benchmark of the kernels: reference vs scalar vs rows vs tiled.
 //!
 //! `cargo bench --bench kernels` prints time per forward and useful GFLOP/s
-//! (4 * heads * n^2 * d for no mask, 2 * heads * n * (n + 1) * d for causal; softmax not counted).
+//! (4 * heads * n^2 * d for no mask, 2 * heads * n * (n + 1) * d for causal, 4 * heads * n * d
+//! for decoding one query against n keys; softmax not counted). With `--features threads` the
+//! tiled kernel runs on rayon's global pool (every core).
 //! The browser benchmark (`make bench`, a later issue) measures the wasm builds.
 
 // The browser has its own benchmark; on wasm32 this target is empty.
@@ -68,6 +70,32 @@ mod native {
             }
             group.finish();
         }
+
+        // Decoding: one query against a cache of keys (the tiled kernel splits the keys).
+        let mut group = c.benchmark_group("attention/decode");
+        group.sample_size(20);
+        for n in [512usize, 4096] {
+            let shape = Shape {
+                heads,
+                kv_heads: heads,
+                seq_q: 1,
+                seq_kv: n,
+                head_dim: d,
+            };
+            let p = Problem::new(shape, None, &Mask::None).unwrap();
+            let (q, k, v) = (
+                inputs(shape.q_len(), 1),
+                inputs(shape.kv_len(), 2),
+                inputs(shape.kv_len(), 3),
+            );
+            group.throughput(Throughput::Elements((4 * heads * n * d) as u64));
+            for kernel in Kernel::all() {
+                group.bench_with_input(BenchmarkId::new(kernel.name(), n), &n, |b, _| {
+                    b.iter(|| kernels::attention(kernel, &p, &q, &k, &v).unwrap())
+                });
+            }
+        }
+        group.finish();
     }
 
     criterion_group!(benches, bench);
