@@ -23,7 +23,7 @@ export PATH="$HOME/.cargo/bin:$PATH"
 say() { printf '\033[1minstall:\033[0m %s\n' "$*"; }
 
 # --- Rust toolchain named by rust-toolchain.toml (RUSTUP_AUTO_INSTALL=0 needs this step) ---
-if ! rustup target list --installed 2>/dev/null | grep -q '^wasm32-unknown-unknown$'; then
+if ! grep -qx 'wasm32-unknown-unknown' <<<"$(rustup target list --installed 2>/dev/null)"; then
   say "rust toolchain and wasm32 target (rust-toolchain.toml)"
   rustup toolchain install
 fi
@@ -31,7 +31,9 @@ fi
 # --- cargo-installed tools, each at its pinned version ---
 cargo_tool() { # name version binary [extra cargo install args...]
   local name=$1 version=$2 bin=$3; shift 3
-  if command -v "$bin" >/dev/null 2>&1 && "$bin" --version 2>/dev/null | grep -q "$version"; then
+  # (The output is captured first: with pipefail, `grep -q` closing the pipe early could make a
+  # tool that prints several lines look missing.)
+  if command -v "$bin" >/dev/null 2>&1 && [[ "$("$bin" --version 2>/dev/null)" == *"$version"* ]]; then
     return 0
   fi
   say "$name $version (cargo install, a few minutes)"
@@ -42,11 +44,11 @@ cargo_tool wasm-bindgen-cli "$WASM_BINDGEN_VERSION" wasm-bindgen
 cargo_tool wasm-pack "$WASM_PACK_VERSION" wasm-pack --locked
 
 # --- the dated nightly, and Trunk built with it ---
-if ! rustup toolchain list 2>/dev/null | grep -q "^$NIGHTLY"; then
+if ! grep -q "^$NIGHTLY" <<<"$(rustup toolchain list 2>/dev/null)"; then
   say "$NIGHTLY (rustup, with rust-src and the wasm32 target)"
   rustup toolchain install "$NIGHTLY" --profile minimal -c rust-src -t wasm32-unknown-unknown
 fi
-if ! { command -v trunk >/dev/null 2>&1 && trunk --version 2>/dev/null | grep -q "$TRUNK_VERSION"; }; then
+if ! { command -v trunk >/dev/null 2>&1 && [[ "$(trunk --version 2>/dev/null)" == *"$TRUNK_VERSION"* ]]; }; then
   say "trunk $TRUNK_VERSION (cargo install; its release profile's fat LTO is turned off to save ~10 minutes)"
   CARGO_PROFILE_RELEASE_LTO=false CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16 \
     cargo "+$NIGHTLY" install --quiet --force --locked trunk --version "=$TRUNK_VERSION"
