@@ -33,8 +33,6 @@ pub trait Lanes: Copy + Send + Sync + 'static {
     fn select_ge(x: Self::V, t: Self::V, p: Self::V) -> Self::V;
     /// Every lane set to lane `I` of `a`.
     fn lane<const I: usize>(a: Self::V) -> Self::V;
-    /// The 4 x 4 transpose: lane j of result i is lane i of `rows[j]`.
-    fn transpose(rows: [Self::V; 4]) -> [Self::V; 4];
     fn hsum(a: Self::V) -> f32;
     fn hmax(a: Self::V) -> f32;
 
@@ -127,10 +125,6 @@ impl Lanes for Portable {
         [a[I]; 4]
     }
     #[inline(always)]
-    fn transpose(rows: [Self::V; 4]) -> [Self::V; 4] {
-        std::array::from_fn(|i| std::array::from_fn(|j| rows[j][i]))
-    }
-    #[inline(always)]
     fn hsum(a: Self::V) -> f32 {
         (a[0] + a[2]) + (a[1] + a[3])
     }
@@ -203,19 +197,6 @@ mod wasm {
             i32x4_shuffle::<I, I, I, I>(a, a)
         }
         #[inline(always)]
-        fn transpose([r0, r1, r2, r3]: [v128; 4]) -> [v128; 4] {
-            let t0 = i32x4_shuffle::<0, 4, 1, 5>(r0, r1); // r0[0] r1[0] r0[1] r1[1]
-            let t1 = i32x4_shuffle::<0, 4, 1, 5>(r2, r3);
-            let t2 = i32x4_shuffle::<2, 6, 3, 7>(r0, r1);
-            let t3 = i32x4_shuffle::<2, 6, 3, 7>(r2, r3);
-            [
-                i32x4_shuffle::<0, 1, 4, 5>(t0, t1),
-                i32x4_shuffle::<2, 3, 6, 7>(t0, t1),
-                i32x4_shuffle::<0, 1, 4, 5>(t2, t3),
-                i32x4_shuffle::<2, 3, 6, 7>(t2, t3),
-            ]
-        }
-        #[inline(always)]
         fn hsum(a: v128) -> f32 {
             (f32x4_extract_lane::<0>(a) + f32x4_extract_lane::<2>(a))
                 + (f32x4_extract_lane::<1>(a) + f32x4_extract_lane::<3>(a))
@@ -282,10 +263,6 @@ mod wasm {
             Simd128::lane::<I>(a)
         }
         #[inline(always)]
-        fn transpose(rows: [v128; 4]) -> [v128; 4] {
-            Simd128::transpose(rows)
-        }
-        #[inline(always)]
         fn hsum(a: v128) -> f32 {
             Simd128::hsum(a)
         }
@@ -315,23 +292,8 @@ mod tests {
     }
 
     #[test]
-    fn lane_and_transpose() {
-        let rows = [
-            [0., 1., 2., 3.],
-            [4., 5., 6., 7.],
-            [8., 9., 10., 11.],
-            [12., 13., 14., 15.],
-        ];
-        assert_eq!(Portable::lane::<2>(rows[1]), [6.0; 4]);
-        assert_eq!(
-            Portable::transpose(rows),
-            [
-                [0., 4., 8., 12.],
-                [1., 5., 9., 13.],
-                [2., 6., 10., 14.],
-                [3., 7., 11., 15.]
-            ]
-        );
+    fn lane_splats_one_lane() {
+        assert_eq!(Portable::lane::<2>([4., 5., 6., 7.]), [6.0; 4]);
     }
 
     #[test]

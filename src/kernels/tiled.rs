@@ -16,10 +16,11 @@
 //! out_r = O_r / l_r   (0 when l_r = 0: the row has no allowed key)
 //! ```
 //!
-//! The register blocks are 4 rows x 8 columns: 8 accumulators, one load of the 4 rows' values
-//! (Q and P are kept in panels of 4 rows, "one column of all 4 rows together") spread to the
-//! rows by lane shuffles, two loads of K^T or V, 8 multiply-adds (fused in the relaxed build).
-//! That is as many live vectors as V8 keeps in x64's 16 registers without spilling. The
+//! The register blocks are 4 rows x 8 columns: 8 accumulators, two loads of K^T or V, 8
+//! multiply-adds (fused in the relaxed build) per step; Q is kept in panels of 4 rows ("one
+//! dimension of all 4 rows together") so that one load and lane shuffles give the 4 rows'
+//! multipliers, P's are splatted from memory. That is about as many live vectors as V8 keeps in
+//! x64's 16 registers without spilling. The
 //! exponentials are vectorised without branches (see [`Lanes::exp2`]); element masks are applied
 //! only on tiles the mask cuts through; O is rescaled only when a row's maximum rises.
 //!
@@ -125,11 +126,8 @@ impl<'a> Packed<'a> {
 struct Scratch {
     /// `BQ x dp`: the query block, scaled, zero padded.
     q: Vec<f32>,
-    /// `BQ x BK`: scores of the current tile.
+    /// `BQ x BK`: scores, then probabilities, of the current tile.
     s: Vec<f32>,
-    /// `(BQ/MR) x BK x MR`: probabilities of the current tile in panels of MR rows (panel b
-    /// holds rows b*MR.. as `BK x MR`, one key of all MR rows together).
-    p: Vec<f32>,
     /// `BQ x dp`: the unnormalised output.
     o: Vec<f32>,
     m: [f32; BQ],
@@ -141,7 +139,6 @@ impl Scratch {
         Scratch {
             q: vec![0.0; BQ * dp],
             s: vec![0.0; BQ * BK],
-            p: vec![0.0; BQ * BK],
             o: vec![0.0; BQ * dp],
             m: [0.0; BQ],
             l: [0.0; BQ],
@@ -381,7 +378,6 @@ fn query_block<L: Lanes>(
             && sc.q.len() >= BQ * dp
             && sc.o.len() >= BQ * dp
             && sc.s.len() >= BQ * BK
-            && sc.p.len() >= BQ * BK
             && packed.kt.len() >= dims.tiles * dp * BK
             && packed.v.len() >= nk * dp
     );
@@ -453,77 +449,65 @@ fn query_block<L: Lanes>(
             }
         }
 
-        // Online softmax: fold this tile into each row's running max and sum, and write the
-        // probabilities as P panels for the P V micro-kernel.
-        for r in (0..nr_pad).step_by(MR) {
-            let mut shift = [0.0; MR];
-            for (i, sh) in shift.iter_mut().enumerate().take(nr - r.min(nr)) {
-                let row = r + i;
-                let srow = &sc.s[row * BK..][..nc_pad];
-                let mut mx = L::splat(f32::NEG_INFINITY);
-                for c in (0..nc_pad).step_by(4) {
-                    // SAFETY: c + 4 <= nc_pad = srow.len().
-                    mx = L::max(mx, unsafe { L::load(srow.as_ptr().add(c)) });
-                }
-                let tile_max = L::hmax(mx);
-                let m_old = sc.m[row];
-                if tile_max > m_old {
-                    if m_old != f32::NEG_INFINITY {
-                        // The max rose: rescale what was accumulated under the old max.
-                        let alpha = L::exp2(L::splat(m_old - tile_max));
-                        let orow = &mut sc.o[row * dp..][..dp];
-                        for x in (0..dp).step_by(4) {
-                            // SAFETY: x + 4 <= dp = orow.len().
-                            unsafe {
-                                let ptr = orow.as_mut_ptr().add(x);
-                                L::store(ptr, L::mul(L::load(ptr), alpha));
-                            }
-                        }
-                        sc.l[row] *= L::hmax(alpha);
-                    }
-                    sc.m[row] = tile_max;
-                }
-                // While a row has seen no allowed key its scores are all -inf, and any finite
-                // shift gives them weight 0.
-                *sh = if sc.m[row] == f32::NEG_INFINITY {
-                    0.0
-                } else {
-                    sc.m[row]
-                };
+        // Online softmax: fold this tile into each row's running max and sum; S becomes P.
+        for r in 0..nr_pad {
+            let srow = &mut sc.s[r * BK..][..nc_pad];
+            if r >= nr {
+                srow.fill(0.0); // padding rows of the last register block
+                continue;
             }
-            // Padding rows (past nr) keep shift 0: their weights are finite and never read out.
-            let shift = shift.map(L::splat);
-            let mut sum = [L::splat(0.0); MR];
-            let srows = sc.s[r * BK..][..MR * BK].as_ptr();
-            let panel = sc.p[r * BK..][..MR * BK].as_mut_ptr();
+            let mut mx = L::splat(f32::NEG_INFINITY);
             for c in (0..nc_pad).step_by(4) {
-                // SAFETY: rows i < MR of S are BK apart and c + 4 <= nc_pad <= BK; the panel
-                // has BK keys of MR numbers.
-                unsafe {
-                    let e: [L::V; MR] = std::array::from_fn(|i| {
-                        // exp2 of a masked score (-inf) is exactly 0.
-                        let e = L::exp2(L::sub(L::load(srows.add(i * BK + c)), shift[i]));
-                        sum[i] = L::add(sum[i], e);
-                        e
-                    });
-                    for (u, col) in L::transpose(e).into_iter().enumerate() {
-                        L::store(panel.add((c + u) * MR), col);
+                // SAFETY: c + 4 <= nc_pad = srow.len().
+                mx = L::max(mx, unsafe { L::load(srow.as_ptr().add(c)) });
+            }
+            let tile_max = L::hmax(mx);
+            let m_old = sc.m[r];
+            if tile_max > m_old {
+                if m_old != f32::NEG_INFINITY {
+                    // The max rose: rescale what was accumulated under the old max.
+                    let alpha = L::exp2(L::splat(m_old - tile_max));
+                    let orow = &mut sc.o[r * dp..][..dp];
+                    for x in (0..dp).step_by(4) {
+                        // SAFETY: x + 4 <= dp = orow.len().
+                        unsafe {
+                            let ptr = orow.as_mut_ptr().add(x);
+                            L::store(ptr, L::mul(L::load(ptr), alpha));
+                        }
                     }
+                    sc.l[r] *= L::hmax(alpha);
+                }
+                sc.m[r] = tile_max;
+            }
+            // While a row has seen no allowed key its scores are all -inf, and any finite shift
+            // gives them weight 0.
+            let shift = L::splat(if sc.m[r] == f32::NEG_INFINITY {
+                0.0
+            } else {
+                sc.m[r]
+            });
+            let mut sum = L::splat(0.0);
+            for c in (0..nc_pad).step_by(4) {
+                // SAFETY: c + 4 <= nc_pad = srow.len().
+                unsafe {
+                    let ptr = srow.as_mut_ptr().add(c);
+                    // exp2 of a masked score (-inf) is exactly 0.
+                    let e = L::exp2(L::sub(L::load(ptr), shift));
+                    L::store(ptr, e);
+                    sum = L::add(sum, e);
                 }
             }
-            for (i, s) in sum.iter().enumerate().take(nr - r.min(nr)) {
-                sc.l[r + i] += L::hsum(*s);
-            }
+            sc.l[r] += L::hsum(sum);
         }
 
         // O += P V for this tile.
         let vt = packed.v[c0 * dp..].as_ptr();
         for r in (0..nr_pad).step_by(MR) {
-            // SAFETY: the P panel (nc keys of MR numbers from r*BK), V rows c0..c0+nc (dp
-            // apart) and O rows r..r+MR (dp numbers each) lie inside the buffers asserted above.
+            // SAFETY: P rows r..r+MR (nc numbers each, BK apart), V rows c0..c0+nc (dp apart)
+            // and O rows r..r+MR (dp numbers each) lie inside the buffers asserted above.
             unsafe {
                 micro_pv::<L>(
-                    sc.p.as_ptr().add(r * BK),
+                    sc.s.as_ptr().add(r * BK),
                     vt,
                     nc,
                     dp,
@@ -563,12 +547,15 @@ unsafe fn micro_qk<L: Lanes>(q: *const f32, kt: *const f32, dp: usize, panels: u
     }
 }
 
-/// `o[i][x] += sum_j p[j][i] v[j][x]` for the MR rows `i` of a P panel (`BK x MR`), the `nc` keys
-/// `j` of a tile and all `dp` columns `x`, 8 at a time; `v` and `o` rows are `dp` apart.
+/// `o[i][x] += sum_j p[i][j] v[j][x]` for the MR rows `i` of P (`BK` apart), the `nc` keys `j`
+/// of a tile and all `dp` columns `x`, 8 at a time; `v` and `o` rows are `dp` apart.
+///
+/// Per step: two loads of V, four loads of one probability each, splatted (one instruction
+/// each), 8 multiply-adds.
 ///
 /// # Safety
-/// `p` must be readable for `nc * MR` numbers, `v` for `nc * dp`, and `o` readable and
-/// writable at `i * dp + 0..dp` for `i < MR`.
+/// `p` must be readable at `i * BK + 0..nc` for `i < MR`, `v` for `nc * dp` numbers, and `o`
+/// readable and writable at `i * dp + 0..dp` for `i < MR`.
 #[inline(never)]
 unsafe fn micro_pv<L: Lanes>(p: *const f32, v: *const f32, nc: usize, dp: usize, o: *mut f32) {
     for x in (0..dp).step_by(NR) {
@@ -579,10 +566,13 @@ unsafe fn micro_pv<L: Lanes>(p: *const f32, v: *const f32, nc: usize, dp: usize,
             a[1] = L::load(o.add(i * dp + 4));
         }
         for j in 0..nc {
-            let pv = L::load(p.add(j * MR));
             let v0 = L::load(v.add(j * dp));
             let v1 = L::load(v.add(j * dp + 4));
-            fma_rows::<L>(&mut acc, pv, v0, v1);
+            for (i, a) in acc.iter_mut().enumerate() {
+                let pv = L::splat(*p.add(i * BK + j));
+                a[0] = L::madd(pv, v0, a[0]);
+                a[1] = L::madd(pv, v1, a[1]);
+            }
         }
         for (i, a) in acc.iter().enumerate() {
             L::store(o.add(i * dp), a[0]);
