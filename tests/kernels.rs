@@ -103,6 +103,24 @@ fn decode_split_along_the_keys_with_every_mask_kind() {
 }
 
 #[test]
+fn the_default_kernel_for_decoding_is_rows_without_threads() {
+    let shape = |seq_q| Shape {
+        heads: 8,
+        kv_heads: 8,
+        seq_q,
+        seq_kv: 4096,
+        head_dim: 64,
+    };
+    assert_eq!(Kernel::best_for(&shape(1024)), Kernel::best());
+    let decode = Kernel::best_for(&shape(1));
+    if cfg!(feature = "threads") {
+        assert_eq!(decode, Kernel::best());
+    } else {
+        assert!(matches!(decode, Kernel::Rows(_)), "{}", decode.name());
+    }
+}
+
+#[test]
 fn huge_logits_give_no_nan() {
     // q . k = 1e4 for the first key: softmax must saturate, not overflow.
     let shape = Shape {
