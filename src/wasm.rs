@@ -180,7 +180,7 @@ pub fn attention(
             let kernel = name
                 .map(Kernel::parse)
                 .transpose()?
-                .unwrap_or_else(Kernel::best);
+                .unwrap_or_else(|| Kernel::best_for(&shape));
             kernels::attention(kernel, &problem, &q, &k, &v)?
         }
     };
