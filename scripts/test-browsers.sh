@@ -9,8 +9,13 @@ set -uo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 export PATH="$HOME/.cargo/bin:$PATH"
-export CHROMEDRIVER=${CHROMEDRIVER:-/usr/bin/chromedriver}
-export GECKODRIVER=${GECKODRIVER:-$(command -v geckodriver)}
+# Each run sees only its own browser's driver: wasm-bindgen-test-runner takes the first driver it
+# finds in the environment, and with both set it ran Firefox for the "chrome" runs too.
+CHROMEDRIVER=${CHROMEDRIVER:-/usr/bin/chromedriver}
+GECKODRIVER=${GECKODRIVER:-$(command -v geckodriver)}
+driver_env() { # browser -> the env(1) arguments that leave only its driver
+  if [ "$1" = chrome ]; then echo "-u GECKODRIVER CHROMEDRIVER=$CHROMEDRIVER"; else echo "-u CHROMEDRIVER GECKODRIVER=$GECKODRIVER"; fi
+}
 AP_CACHE=${AP_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/attention-playground}
 source scripts/builds.sh
 
@@ -34,10 +39,17 @@ for entry in "${runs[@]}"; do
   for browser in $browsers; do
     log="target/browser-test-$name-$browser.log"
     echo "== wasm-pack test --headless --$browser ($name build, tests/$test.rs)"
-    env "${env[@]}" RUSTFLAGS="$(build_flags "$name")" EXPECT_SIMD="$simd" \
+    # shellcheck disable=SC2046
+    env $(driver_env "$browser") "${env[@]}" RUSTFLAGS="$(build_flags "$name")" EXPECT_SIMD="$simd" \
       CARGO_TARGET_DIR="$AP_CACHE/wasm-$name" \
       wasm-pack --log-level warn test --headless "--$browser" -- --test "$test" "${extra[@]}" >"$log" 2>&1
     rc=$?
+    # The runner names the browser it drove: a run in the wrong browser is a failure.
+    want=$([ "$browser" = chrome ] && echo Chrome || echo Firefox)
+    if ! grep -q "Running headless tests in $want" "$log"; then
+      echo "   ran in the wrong browser (wanted $want): $(grep -m1 'Running headless tests in' "$log")"
+      rc=1
+    fi
     result=$(grep -E '^test result:' "$log" | tail -1)
     p=$(sed -nE 's/.* ([0-9]+) passed.*/\1/p' <<<"$result"); p=${p:-0}
     f=$(sed -nE 's/.* ([0-9]+) failed.*/\1/p' <<<"$result"); f=${f:-0}
