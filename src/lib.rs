@@ -5,7 +5,9 @@
 //!   strided, custom, and their combinations).
 //! - [`kernels`]: fast kernels on flat f32 slices (scalar, 4-lane vector, tiled online softmax),
 //!   each tested against the reference.
-//! - [`model`] and [`trace`]: the toy model and the per-stage trace the playground page shows.
+//! - [`model`]: models behind one trait (the toy model first), each with its card: sizes, stages,
+//!   editable matrices, options.
+//! - [`trace`]: the stage vocabulary and the per-layer, per-head, per-stage trace of any model.
 //! - `wasm` (wasm32 only): the JavaScript API, a thin layer over the above.
 
 pub mod error;
@@ -21,4 +23,5 @@ pub mod wasm;
 pub use error::{Error, Result};
 pub use kernels::{attention, Isa, Kernel, Problem, Shape};
 pub use mask::{BlockPattern, Mask, MaskStats};
+pub use model::{Model, ModelCard, ModelSpec};
 pub use trace::{trace, Stage, Trace, TraceInput, TraceRequest};

@@ -1,12 +1,19 @@
 //! The toy model and its trace: tokens, determinism, every stage consistent with the reference
-//! and the kernels, overrides, cross-attention and partial requests.
+//! and the kernels, overrides, cross-attention and partial requests; the model catalogue; and the
+//! generic trace driver on a model of several layers.
 #![cfg(not(target_arch = "wasm32"))]
 
-use attention_playground::model::{tokenize, Override, Param, ToyConfig, ToyModel};
-use attention_playground::trace::{Axis, MAX_TRACE_TOKENS};
-use attention_playground::{
-    kernels, trace, Kernel, Mask, Problem, Shape, Stage, TraceInput, TraceRequest,
+use attention_playground::model::toy::tokenize;
+use attention_playground::model::{
+    catalog, AttentionWeights, Embedded, Model, ModelCard, ModelOptions, OptionKind, Override,
+    Param, Token, ToyConfig, ToyModel,
 };
+use attention_playground::trace::{trace_model, Axis, MAX_TRACE_TOKENS};
+use attention_playground::{
+    kernels, reference, trace, Kernel, Mask, ModelSpec, Problem, Shape, Stage, TraceInput,
+    TraceRequest,
+};
+use ndarray::Array2;
 
 fn input(sentence: &str) -> TraceInput {
     TraceInput {
@@ -109,13 +116,13 @@ fn model_sizes_are_checked() {
 #[test]
 fn every_stage_is_present_with_its_shape_and_the_stages_agree() {
     let mut inp = input("The cat sat on the mat because it was tired.");
-    inp.model = ToyConfig {
+    inp.model = ModelSpec::Toy(ToyConfig {
         d_model: 24,
         heads: 4,
         kv_heads: 2,
         seed: 9,
         positional: true,
-    };
+    });
     inp.mask = Mask::Causal;
     let t = trace(&inp).unwrap();
     let n = t.query_tokens.len();
@@ -191,6 +198,7 @@ fn an_override_flows_through_every_later_stage() {
     let mut inp = input("a b c");
     inp.overrides = vec![Override {
         matrix: Param::Wk,
+        layer: 0,
         row: 0,
         col: 0,
         value: 5.0,
@@ -223,6 +231,7 @@ fn an_override_flows_through_every_later_stage() {
     // An edit of X changes Q, K and V of that token.
     inp.overrides = vec![Override {
         matrix: Param::X,
+        layer: 0,
         row: 1,
         col: 2,
         value: -3.0,
@@ -233,6 +242,7 @@ fn an_override_flows_through_every_later_stage() {
     // Out of range and non-finite edits are refused.
     inp.overrides = vec![Override {
         matrix: Param::Wo,
+        layer: 0,
         row: 99,
         col: 0,
         value: 1.0,
@@ -243,6 +253,7 @@ fn an_override_flows_through_every_later_stage() {
         .contains("outside the matrix, which is 16 x 16"));
     inp.overrides = vec![Override {
         matrix: Param::Wq,
+        layer: 0,
         row: 0,
         col: 0,
         value: f32::NAN,
@@ -275,12 +286,12 @@ fn cross_attention_takes_keys_and_values_from_the_context() {
 #[test]
 fn a_request_computes_only_what_it_names() {
     let mut inp = input("one two three four");
-    inp.model = ToyConfig {
+    inp.model = ModelSpec::Toy(ToyConfig {
         d_model: 16,
         heads: 4,
         kv_heads: 4,
         ..ToyConfig::default()
-    };
+    });
     inp.request = TraceRequest {
         layers: None,
         heads: Some(vec![2]),
@@ -330,7 +341,10 @@ fn empty_and_overlong_sentences_get_a_clear_message() {
 #[test]
 fn positional_encoding_can_be_turned_off() {
     let mut inp = input("b a");
-    inp.model.positional = false;
+    inp.model = ModelSpec::Toy(ToyConfig {
+        positional: false,
+        ..ToyConfig::default()
+    });
     let t = trace(&inp).unwrap();
     assert!(t
         .stage(Stage::Positional, 0)
@@ -354,4 +368,286 @@ fn stage_names_round_trip() {
         .unwrap_err()
         .to_string()
         .contains("stages are: embedding"));
+}
+
+#[test]
+fn the_catalogue_describes_the_toy_model_its_checks_enforce() {
+    let cards = catalog();
+    assert_eq!(cards[0].name, "toy", "the toy model is the default");
+    let card = &cards[0];
+    assert_eq!(card.stages, Stage::ALL.to_vec());
+    assert_eq!(card.layers, 1);
+    // Every int option's limits are exactly what ToyModel::new accepts.
+    for spec in &card.options {
+        let OptionKind::Int {
+            min, max, default, ..
+        } = spec.kind
+        else {
+            continue;
+        };
+        let with = |v: u64| {
+            let mut o = ModelOptions::default();
+            match spec.name {
+                "dModel" => {
+                    o.d_model = Some(v as usize);
+                    o.heads = Some(1);
+                }
+                "heads" => {
+                    o.heads = Some(v as usize);
+                    o.d_model = Some(v as usize * 4);
+                }
+                "kvHeads" => {
+                    o.kv_heads = Some(v as usize);
+                    o.heads = Some(v as usize);
+                    o.d_model = Some(v as usize * 4);
+                }
+                "seed" => o.seed = Some(v),
+                other => panic!("an option the test does not know: {other}"),
+            }
+            ModelSpec::new("toy", &o).unwrap().load().map(|_| ())
+        };
+        for ok in [min.max(1), max, default] {
+            assert!(with(ok).is_ok(), "{} = {ok} is accepted", spec.name);
+        }
+        assert!(
+            with(max + 1).is_err(),
+            "{} = {} is refused",
+            spec.name,
+            max + 1
+        );
+        if min > 0 {
+            assert!(
+                with(min - 1).is_err(),
+                "{} = {} is refused",
+                spec.name,
+                min - 1
+            );
+        }
+    }
+    // The editable matrices' axes give the sizes the trace reports.
+    let spec = ModelSpec::new(
+        "toy",
+        &ModelOptions {
+            d_model: Some(24),
+            heads: Some(4),
+            kv_heads: Some(2),
+            ..ModelOptions::default()
+        },
+    )
+    .unwrap();
+    let card = spec.load().unwrap().card();
+    let t = trace(&TraceInput {
+        sentence: "one two three".into(),
+        model: spec,
+        ..TraceInput::default()
+    })
+    .unwrap();
+    for w in &t.layers[0].weights {
+        let e = card.editable.iter().find(|e| e.matrix == w.param).unwrap();
+        assert_eq!(
+            (w.rows, w.cols),
+            (card.axis_len(e.rows, 3, 3), card.axis_len(e.cols, 3, 3)),
+            "{}",
+            e.title
+        );
+    }
+    assert_eq!(card.axis_len(Axis::KvConcat, 3, 3), 12);
+}
+
+#[test]
+fn a_model_spec_refuses_unknown_models_and_options() {
+    let err = ModelSpec::new("gpt-9", &ModelOptions::default())
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("unknown model \"gpt-9\"; models are: toy"),
+        "{err}"
+    );
+    // kvHeads defaults to heads (one key/value head per query head).
+    let spec = ModelSpec::new(
+        "toy",
+        &ModelOptions {
+            heads: Some(4),
+            d_model: Some(16),
+            ..ModelOptions::default()
+        },
+    )
+    .unwrap();
+    assert_eq!(spec.load().unwrap().card().kv_heads, 4);
+}
+
+/// A model of three layers for the generic driver: three toy layers (seeds 1, 2, 3), each
+/// followed by a residual connection, no positional encoding, W_O not editable.
+struct Stack(Vec<ToyModel>);
+
+impl Stack {
+    fn new() -> Stack {
+        Stack(
+            (1..=3)
+                .map(|seed| {
+                    ToyModel::new(ToyConfig {
+                        seed,
+                        heads: 4,
+                        kv_heads: 2,
+                        ..ToyConfig::default()
+                    })
+                    .unwrap()
+                })
+                .collect(),
+        )
+    }
+}
+
+impl Model for Stack {
+    fn card(&self) -> ModelCard {
+        let mut card = self.0[0].card();
+        card.layers = 3;
+        card.stages.retain(|s| *s != Stage::Positional);
+        card.editable.retain(|e| e.matrix != Param::Wo);
+        card
+    }
+    fn tokenize(&self, text: &str) -> Vec<Token> {
+        tokenize(text)
+    }
+    fn embed(&self, tokens: &[Token]) -> Embedded {
+        let e = self.0[0].embeddings(tokens);
+        Embedded {
+            stages: vec![(Stage::Embedding, e.clone())],
+            x: e,
+        }
+    }
+    fn attention(&self, layer: usize) -> AttentionWeights<'_> {
+        self.0[layer].attention(0)
+    }
+    fn weight_mut(&mut self, layer: usize, p: Param) -> Option<&mut Array2<f32>> {
+        self.0[layer].weight_mut(0, p)
+    }
+    fn after_attention(
+        &self,
+        _layer: usize,
+        x: &Array2<f32>,
+        y: Array2<f32>,
+        _stage: &mut dyn FnMut(Stage, &Array2<f32>),
+    ) -> Array2<f32> {
+        x + &y
+    }
+}
+
+#[test]
+fn the_driver_traces_any_layer_of_a_deeper_model_on_demand() {
+    let sentence = "the cat sat because it was tired";
+    let full = trace_model(&mut Stack::new(), &input(sentence)).unwrap();
+    assert_eq!(full.layers.len(), 3);
+    assert_eq!(full.model.layers, 3);
+    // Each layer's input is the previous layer's input plus its output projection.
+    for l in 1..3 {
+        let prev_x = full.stage_in(l - 1, Stage::Input, 0).unwrap();
+        let prev_y = full.stage_in(l - 1, Stage::Output, 0).unwrap();
+        let x = full.stage_in(l, Stage::Input, 0).unwrap();
+        for i in 0..x.data.len() {
+            assert!((x.data[i] - (prev_x.data[i] + prev_y.data[i])).abs() < 1e-5);
+        }
+    }
+    assert!(full.stage_in(0, Stage::Embedding, 0).is_some());
+    assert!(
+        full.stage_in(1, Stage::Embedding, 0).is_none(),
+        "the embeddings sit on layer 0"
+    );
+    // Layer 2's softmax is the reference's on layer 2's own input and weights.
+    let x2 = full.stage_in(2, Stage::Input, 0).unwrap();
+    let x2 = Array2::from_shape_vec((x2.rows, x2.cols), x2.data.clone()).unwrap();
+    let stack = Stack::new();
+    let w = stack.attention(2);
+    let (h, d_k) = (3, 4);
+    let q = reference::project(
+        x2.view(),
+        w.w_q.slice(ndarray::s![.., h * d_k..(h + 1) * d_k]),
+    );
+    let k = reference::project(x2.view(), w.w_k.slice(ndarray::s![.., d_k..2 * d_k]));
+    let scaled = reference::scale(reference::scores(q.view(), k.view()).view(), 0.5);
+    let a = reference::softmax_rows(scaled.view());
+    let got = full.stage_in(2, Stage::Softmax, h).unwrap();
+    for (x, y) in got.data.iter().zip(a.iter()) {
+        assert!((x - y).abs() < 1e-6);
+    }
+    // Only what is asked: layer 2, head 3, softmax; the same numbers as the full trace.
+    let mut inp = input(sentence);
+    inp.request = TraceRequest {
+        layers: Some(vec![2]),
+        heads: Some(vec![3]),
+        stages: Some(vec![Stage::Softmax]),
+    };
+    let part = trace_model(&mut Stack::new(), &inp).unwrap();
+    assert_eq!(part.layers.len(), 1);
+    assert_eq!(part.layers[0].layer, 2);
+    assert!(part.layers[0].stages.is_empty());
+    assert_eq!(part.layers[0].heads.len(), 1);
+    assert_eq!(part.stage_in(2, Stage::Softmax, 3), Some(got));
+    // The model's own vocabulary and limits are checked.
+    inp.request.layers = Some(vec![3]);
+    let err = trace_model(&mut Stack::new(), &inp)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("layer 3 does not exist: the toy model has 3 layers (0..2)"),
+        "{err}"
+    );
+    inp.request = TraceRequest {
+        stages: Some(vec![Stage::Positional]),
+        ..TraceRequest::default()
+    };
+    let err = trace_model(&mut Stack::new(), &inp)
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("has no stage \"positional\""), "{err}");
+}
+
+#[test]
+fn an_edit_of_a_later_layer_changes_only_that_layer_and_after() {
+    let sentence = "a b c d";
+    let base = trace_model(&mut Stack::new(), &input(sentence)).unwrap();
+    let mut inp = input(sentence);
+    inp.overrides = vec![Override {
+        matrix: Param::Wq,
+        layer: 1,
+        row: 0,
+        col: 0,
+        value: 4.0,
+    }];
+    let edited = trace_model(&mut Stack::new(), &inp).unwrap();
+    assert_eq!(edited.layers[0], base.layers[0], "layer 0 is untouched");
+    assert_ne!(
+        edited.stage_in(1, Stage::Query, 0),
+        base.stage_in(1, Stage::Query, 0)
+    );
+    assert_ne!(
+        edited.stage_in(2, Stage::Input, 0),
+        base.stage_in(2, Stage::Input, 0)
+    );
+    assert_eq!(edited.layers[1].weights[0].data[0], 4.0);
+    // What the card does not list as editable, and layers that do not exist, are refused.
+    inp.overrides[0].matrix = Param::Wo;
+    let err = trace_model(&mut Stack::new(), &inp)
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("does not let wo be edited"), "{err}");
+    inp.overrides[0] = Override {
+        matrix: Param::X,
+        layer: 1,
+        row: 0,
+        col: 0,
+        value: 1.0,
+    };
+    let err = trace_model(&mut Stack::new(), &inp)
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("X is the input of layer 0"), "{err}");
+    inp.overrides[0] = Override {
+        matrix: Param::Wq,
+        layer: 3,
+        row: 0,
+        col: 0,
+        value: 1.0,
+    };
+    assert!(trace_model(&mut Stack::new(), &inp).is_err());
 }
