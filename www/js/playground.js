@@ -235,7 +235,9 @@ export function mount(root, initial, { catalog, compute, onChange = () => {} }) 
   }
 
   function renderEdit() {
-    const current = editing && shown ? entry(editing) : undefined;
+    // An entry stays open while its matrix is on screen: the stage's own, or the weight shown.
+    const onScreen = editing && shown && (editing.matrix === editableOn(catalog, state.model, state.stage)?.matrix || editing.matrix === weightShown?.matrix);
+    const current = onScreen ? entry(editing) : undefined;
     if (current === undefined) {
       editing = null;
       editBox.replaceChildren();
