@@ -64,8 +64,8 @@ test("edits that fit: each editable matrix's size from its axes", () => {
   assert.deepEqual(fit, [edit("x", 4, 31), edit("x-context", 6, 0), edit("wq", 31, 31), edit("wk", 0, 15), edit("wo", 31, 31)]);
   assert.deepEqual(editsFor({ ...s, mode: "self", edits }, CATALOG, 5, 5).map((e) => e.matrix), ["x", "wq", "wk", "wo"], "no context edits in self-attention");
   // A fixed-size model: its card's sizes.
-  const enc = norm({ model: "encoder", edits: [{ matrix: "x", layer: 2, row: 0, col: 767, value: 1 }, { matrix: "x", row: 0, col: 768, value: 1 }] });
-  assert.deepEqual(editsFor(enc, CATALOG, 3, 3), [{ matrix: "x", layer: 2, row: 0, col: 767, value: 1 }]);
+  const enc = norm({ model: "encoder", edits: [edit("wo", 767, 767), edit("wo", 768, 0), { ...edit("wo", 0, 767), layer: 5 }, edit("x", 2, 767), edit("x", 3, 0)] });
+  assert.deepEqual(editsFor(enc, CATALOG, 3, 3), [edit("wo", 767, 767), { ...edit("wo", 0, 767), layer: 5 }, edit("x", 2, 767)]);
 });
 
 test("the trace config: the model, its options as top-level fields, the layer, head and stages asked", () => {

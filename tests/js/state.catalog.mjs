@@ -49,7 +49,7 @@ export const ENCODER = {
   name: "encoder", title: "A pretrained encoder", description: "Six layers, twelve heads, subword tokens.", tokens: "subword",
   maxTokens: 128, layers: 6, heads: 12, kvHeads: 12, dModel: 768, headDim: 64,
   stages: [...TOY_STAGES.filter((n) => n !== "positional"), "residual", "layer-norm", "feed-forward"],
-  editable: [{ matrix: "x", title: "X", rows: "query-tokens", cols: "model" }],
+  editable: [{ matrix: "x", title: "X", rows: "query-tokens", cols: "model" }, { matrix: "wo", title: "W_O", rows: "concat", cols: "model" }],
   options: [],
 };
 

@@ -94,9 +94,10 @@ test("a fixed-size 12-head, 6-layer model is not cut to the toy model's limits",
   assert.equal(norm({ model: "encoder", head: 12 }).head, 0);
   assert.equal(norm({ model: "encoder", layer: 6 }).layer, 0);
   assert.equal(norm({ model: "encoder", stage: "positional" }).stage, "softmax", "a stage the model lacks");
-  assert.deepEqual(norm({ model: "encoder", edits: [{ matrix: "x", layer: 5, row: 0, col: 767, value: 1 }, { matrix: "wq", row: 0, col: 0, value: 1 }] }).edits,
-    [{ matrix: "x", layer: 5, row: 0, col: 767, value: 1 }], "edits of its editable matrices, in any of its layers");
-  assert.equal(norm({ model: "encoder" }).weight, null, "no editable weights");
+  const edit = (matrix, layer) => ({ matrix, layer, row: 0, col: 767, value: 1 });
+  assert.deepEqual(norm({ model: "encoder", edits: [edit("wo", 5), edit("wo", 6), edit("x", 0), edit("x", 1), edit("wq", 0)] }).edits,
+    [edit("wo", 5), edit("x", 0)], "weights in any of its layers; X (the input) in layer 0; only its editable matrices");
+  assert.equal(norm({ model: "encoder" }).weight, "wo");
 });
 
 test("the model's options are enforced by their specs", () => {
@@ -152,7 +153,7 @@ test("switching model keeps only what the new model has", () => {
 
 test("the catalogue's lookups: weight matrices and the stage that shows an editable matrix", () => {
   assert.deepEqual(weightMatrices(CATALOG, "toy").map((e) => e.matrix), ["wq", "wk", "wv", "wo"]);
-  assert.deepEqual(weightMatrices(CATALOG, "encoder"), []);
+  assert.deepEqual(weightMatrices(CATALOG, "encoder").map((e) => e.matrix), ["wo"]);
   assert.equal(editableOn(CATALOG, "toy", "input").matrix, "x");
   for (const stage of ["embedding", "positional", "query", "softmax", "concat", "output", "nope"]) assert.equal(editableOn(CATALOG, "toy", stage), null, stage);
   assert.equal(editableOn(CATALOG, "encoder", "input").matrix, "x");

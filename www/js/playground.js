@@ -209,7 +209,7 @@ export function mount(root, initial, { catalog, compute, onChange = () => {} }) 
   function activate(cell) {
     if (!shown || !cell) return;
     const info = stageInfo(state.stage);
-    const editable = editableOn(catalog, state.model, state.stage);
+    const editable = inputOn(state.stage);
     if (state.stage === MASK_STAGE) {
       // Toggle a custom-mask pair.
       const has = state.custom.some(([i, j]) => i === cell.row && j === cell.col);
@@ -223,9 +223,12 @@ export function mount(root, initial, { catalog, compute, onChange = () => {} }) 
     }
   }
 
+  /** The input matrix (X) a stage shows, editable entry by entry: the model's input is layer 0's. */
+  const inputOn = (stage) => (state.layer === 0 ? editableOn(catalog, state.model, stage) : null);
+
   /** The current value of an editable matrix's entry in the last view, or undefined. */
   function entry(e) {
-    const on = editableOn(catalog, state.model, state.stage);
+    const on = inputOn(state.stage);
     if (on?.matrix === e.matrix) {
       const m = matrixOf(shown, state.stage);
       return m && e.row < m.rows && e.col < m.cols ? m.data[e.row * m.cols + e.col] : undefined;
@@ -236,7 +239,7 @@ export function mount(root, initial, { catalog, compute, onChange = () => {} }) 
 
   function renderEdit() {
     // An entry stays open while its matrix is on screen: the stage's own, or the weight shown.
-    const onScreen = editing && shown && (editing.matrix === editableOn(catalog, state.model, state.stage)?.matrix || editing.matrix === weightShown?.matrix);
+    const onScreen = editing && shown && (editing.matrix === inputOn(state.stage)?.matrix || editing.matrix === weightShown?.matrix);
     const current = onScreen ? entry(editing) : undefined;
     if (current === undefined) {
       editing = null;
@@ -249,8 +252,9 @@ export function mount(root, initial, { catalog, compute, onChange = () => {} }) 
     const apply = () => {
       const value = Number(input.value);
       if (input.value.trim() === "" || !Number.isFinite(value)) return say("Type a number to set this entry.", "error");
-      const same = (e) => e.matrix === matrix && e.layer === state.layer && e.row === row && e.col === col;
-      update({ edits: [...state.edits.filter((e) => !same(e)), { matrix, layer: state.layer, row, col, value }] });
+      const layer = matrix === weightShown?.matrix ? state.layer : 0;
+      const same = (e) => e.matrix === matrix && e.layer === layer && e.row === row && e.col === col;
+      update({ edits: [...state.edits.filter((e) => !same(e)), { matrix, layer, row, col, value }] });
     };
     input.addEventListener("keydown", (e) => e.key === "Enter" && apply());
     const rowName = spec.rows === "query-tokens" ? `"${shown.trace.tokens.query[row]?.text}"` : spec.rows === "key-tokens" ? `"${shown.trace.tokens.key[row]?.text}"` : row;

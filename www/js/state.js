@@ -47,7 +47,7 @@ export const PAGE_DEFAULTS = Object.freeze({
   blockRandom: 0,
   blockSeed: 1,
   custom: [], // removed pairs [i, j] of the custom mask
-  edits: [], // {matrix (one of the model's editable matrices), layer, row, col, value}
+  edits: [], // {matrix (one of the model's editable matrices), layer (0 for X), row, col, value}
   weight: null, // the weight matrix shown for editing (see weightMatrices); null: the model's first
 });
 
@@ -179,6 +179,8 @@ export function normalize(partial, catalog) {
   const scale = present(s.scale) ? number(s.scale) : null;
   const editable = new Set(card.editable.map((e) => e.matrix));
   const weights = weightMatrices(catalog, card.name).map((e) => e.matrix);
+  // A weight belongs to a layer; a matrix along the tokens (X) is the model's input, layer 0's.
+  const layers = (matrix) => (weights.includes(matrix) ? size.layers : 1);
   return {
     model: card.name,
     layer: int(s.layer, 0, size.layers - 1, 0),
@@ -207,7 +209,7 @@ export function normalize(partial, catalog) {
     edits: (Array.isArray(s.edits) ? s.edits : [])
       .filter(
         (e) =>
-          e && editable.has(e.matrix) && Number.isInteger(e.layer ?? 0) && (e.layer ?? 0) >= 0 && (e.layer ?? 0) < size.layers &&
+          e && editable.has(e.matrix) && Number.isInteger(e.layer ?? 0) && (e.layer ?? 0) >= 0 && (e.layer ?? 0) < layers(e.matrix) &&
           Number.isInteger(e.row) && e.row >= 0 && Number.isInteger(e.col) && e.col >= 0 && Number.isFinite(e.value),
       )
       .map((e) => ({ matrix: e.matrix, layer: e.layer ?? 0, row: e.row, col: e.col, value: e.value + 0 })) // + 0: no −0
