@@ -130,6 +130,13 @@ test("the model's options are enforced by their specs", () => {
   assert.equal(validValues(TOY.options[0], { heads: 8 }).join(), "8,16,24,32,40,48,56,64");
 });
 
+test("an option spec without a relation may carry null for it (as an engine may serialise None)", () => {
+  const card = { ...TOY, options: TOY.options.map((o) => ({ multipleOf: null, divides: null, ...o })) };
+  const catalog = { ...CATALOG, models: [card] };
+  const s = normalize({ heads: 3, dModel: 16, kvHeads: 2, seed: 5 }, catalog);
+  assert.deepEqual([s.heads, s.dModel, s.kvHeads, s.seed], [3, 15, 3, 5]);
+});
+
 test("an unknown model falls back to the first, with its defaults", () => {
   const s = norm({ model: "gpt-9", heads: 4, head: 3 });
   assert.equal(s.model, "toy");

@@ -113,17 +113,20 @@ const intList = (v, max) =>
     .filter((n) => Number.isInteger(n) && n >= 0 && n < max)
     .slice(0, 4096);
 
+/** Most values looked at when listing or searching an int option's valid values. */
+const SEARCH = 4096;
+
 /** Whether an int value meets its spec's relations to the other options (`multipleOf`, `divides`). */
 function related(spec, n, values) {
-  if (spec.multipleOf !== undefined && !(values[spec.multipleOf] > 0 && n % values[spec.multipleOf] === 0)) return false;
-  if (spec.divides !== undefined && !(n > 0 && values[spec.divides] % n === 0)) return false;
+  if (spec.multipleOf != null && !(values[spec.multipleOf] > 0 && n % values[spec.multipleOf] === 0)) return false;
+  if (spec.divides != null && !(n > 0 && values[spec.divides] % n === 0)) return false;
   return true;
 }
 
 /** Every value an int option may take given the other options (ascending). */
 export function validValues(spec, values) {
   const out = [];
-  for (let n = spec.min; n <= spec.max && out.length <= 4096; n++) if (related(spec, n, values)) out.push(n);
+  for (let n = spec.min; n <= Math.min(spec.max, spec.min + SEARCH); n++) if (related(spec, n, values)) out.push(n);
   return out;
 }
 
@@ -136,7 +139,7 @@ function options(card, s) {
   const values = {};
   const pending = [...card.options];
   while (pending.length) {
-    const i = pending.findIndex((o) => [o.multipleOf, o.divides].every((r) => r === undefined || r in values || !card.options.some((x) => x.name === r)));
+    const i = pending.findIndex((o) => [o.multipleOf, o.divides].every((r) => r == null || r in values || !card.options.some((x) => x.name === r)));
     const spec = pending.splice(i === -1 ? 0 : i, 1)[0];
     const refs = { ...card, ...values };
     if (spec.kind === "bool") {
@@ -153,7 +156,7 @@ function options(card, s) {
       continue;
     }
     let best = spec.default;
-    for (let d = 1; d <= spec.max - spec.min; d++) {
+    for (let d = 1; d <= Math.min(spec.max - spec.min, SEARCH); d++) {
       const up = spec.default + d, down = spec.default - d;
       if (up <= spec.max && related(spec, up, refs)) { best = up; break; }
       if (down >= spec.min && related(spec, down, refs)) { best = down; break; }
