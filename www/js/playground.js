@@ -13,7 +13,7 @@
 // The component owns no hidden state beyond what `state` holds, so an embedder (custom element,
 // iframe) can save, share and restore any view by its state alone.
 import { h } from "./dom.js";
-import { normalize, modelOf, sizes, editableOn, weightMatrices } from "./state.js";
+import { normalize, modelOf, sizes, editableOn, weightMatrices, WEIGHTS_STAGE, MASK_STAGE } from "./state.js";
 import { tokenizeCalls, countProblem, viewCalls, viewOf, headSlice } from "./engine/request.js";
 import { createHeatmap } from "./components/heatmap/index.js";
 import { createTokens } from "./views/tokens/index.js";
@@ -24,10 +24,6 @@ import { explain, NEEDS } from "./views/explain/index.js";
 
 const TEXT_FIELDS = new Set(["INPUT", "TEXTAREA", "SELECT"]);
 
-// The stages the page gives a part to play, when the model has them: the attention weights (the
-// follow view, drawn on a 0-to-1 palette) and the masked scores (a cell toggles a custom-mask pair).
-const WEIGHTS_STAGE = "softmax";
-const MASK_STAGE = "masked";
 
 class Stale extends Error {
   name = "Stale";

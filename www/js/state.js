@@ -25,6 +25,11 @@ export const MAX_PAGE_TOKENS = 512;
 /** The stage shown first, when the model has it (else the model's first stage). */
 export const DEFAULT_STAGE = "softmax";
 
+// The stages the page gives a part to play, when the model has them: the attention weights (the
+// follow view, drawn on a 0-to-1 palette) and the masked scores (a cell toggles a custom-mask pair).
+export const WEIGHTS_STAGE = "softmax";
+export const MASK_STAGE = "masked";
+
 /** The page's own fields (the model's options come from its card, see `defaults`). */
 export const PAGE_DEFAULTS = Object.freeze({
   model: null, // null: the catalogue's first model

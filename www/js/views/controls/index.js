@@ -3,7 +3,7 @@
 // control writes through onChange(patch).
 // createControls({onChange(patch)}) -> {el, update(state, {catalog, card, size}, trace, headTrace, perMask)}
 import { h, fmt } from "../../dom.js";
-import { validValues } from "../../state.js";
+import { validValues, MASK_STAGE } from "../../state.js";
 
 /** Int options with at most this many valid values get a select; others a number input. */
 const SELECT_AT_MOST = 64;
@@ -73,6 +73,7 @@ export function createControls({ onChange }) {
   const [blkL, blk] = num("ap-mask-block", "Block-sparse block size (0 = off)", 0, 512, set("block"));
   const [blL, bl] = num("ap-mask-block-local", "Neighbour blocks", 0, 16, set("blockLocal"));
   const [brL, br] = num("ap-mask-block-random", "Random blocks", 0, 16, set("blockRandom"));
+  const customHint = h("p", { class: "ap-hint" });
   const customReset = h("button", { type: "button", id: "ap-mask-custom-reset", text: "Clear custom cells", onclick: () => onChange({ custom: [] }) });
   const cost = h("p", { id: "ap-mask-cost", class: "ap-readout", "aria-live": "polite" });
 
@@ -106,7 +107,7 @@ export function createControls({ onChange }) {
       h("p", { class: "ap-hint", text: "Global tokens (see and are seen by all):" }), globals,
       h("p", { class: "ap-hint", text: "Padding (keys no query may see):" }), padding,
       h("div", { class: "ap-grid" }, blkL, blk, blL, bl, brL, br),
-      h("p", { class: "ap-hint", text: "Custom: on the “Masked scores” stage, press Enter or click a cell to remove or restore that pair." }),
+      customHint,
       customReset,
       cost));
 
@@ -119,6 +120,9 @@ export function createControls({ onChange }) {
       if (size.layers > 1) pickers.push(layerL, layer);
       modelBox.replaceChildren(...pickers, ...built.controls.flatMap((c) => c.els));
       about.textContent = `${card.title}: ${card.description}`;
+      const maskStage = card.stages.includes(MASK_STAGE) && catalog.stages.find((s) => s.name === MASK_STAGE);
+      customHint.textContent = maskStage ? `Custom: on the “${maskStage.title}” stage, press Enter or click a cell to remove or restore that pair.` : "";
+      customHint.hidden = customReset.hidden = !maskStage;
     }
     options(model, catalog.models.map((m) => m.name), state.model, (name) => catalog.models.find((m) => m.name === name).title);
     options(layer, Array.from({ length: size.layers }, (_, i) => i), state.layer, (i) => String(i + 1));
