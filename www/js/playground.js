@@ -14,12 +14,13 @@
 // iframe) can save, share and restore any view by its state alone.
 import { h } from "./dom.js";
 import { normalize, modelOf, sizes, editableOn, weightMatrices, WEIGHTS_STAGE, MASK_STAGE } from "./state.js";
-import { tokenizeCalls, countProblem, viewCalls, viewOf, headSlice } from "./engine/request.js";
+import { tokenizeCalls, countProblem, viewCalls, viewOf } from "./engine/request.js";
 import { createHeatmap } from "./components/heatmap/index.js";
 import { createTokens } from "./views/tokens/index.js";
 import { createStages } from "./views/stages/index.js";
 import { createFollow } from "./views/follow/index.js";
 import { createControls } from "./views/controls/index.js";
+import { createWeights } from "./views/weights/index.js";
 import { explain, NEEDS } from "./views/explain/index.js";
 
 const TEXT_FIELDS = new Set(["INPUT", "TEXTAREA", "SELECT"]);
@@ -71,17 +72,11 @@ export function mount(root, initial, { catalog, compute, onChange = () => {} }) 
 
   const explainBox = h("div", { id: "ap-explain", class: "ap-explain", "aria-live": "polite" });
   const editBox = h("div", { class: "ap-edit" });
-  // The layer's weight matrices the model lets a learner edit, the current head's part of each.
-  const weightPick = h("select", { id: "ap-weight", "aria-label": "Weight matrix", onchange: () => update({ weight: weightPick.value }) });
-  const weightTitle = h("h3", { class: "ap-weights-title" });
-  const weightBox = h("div", { id: "ap-weights", class: "ap-matrix" });
-  const weightSection = h("div", { class: "ap-weights" }, h("div", { class: "ap-row" }, weightTitle, weightPick), weightBox);
-  let weightShown = null; // the slice in weightMap: {matrix, row0, col0}
-  const weightMap = createHeatmap(weightBox, {
-    onCell: () => {},
-    onActivate: (cell) => {
-      if (!cell || !weightShown) return;
-      editing = { matrix: weightShown.matrix, row: weightShown.row0 + cell.row, col: weightShown.col0 + cell.col };
+  let weightShown = null; // the weight slice on screen: {matrix, row0, col0}
+  const weights = createWeights({
+    onPick: (weight) => update({ weight }),
+    onActivate: (e) => {
+      editing = e;
       renderEdit();
     },
   });
@@ -109,7 +104,7 @@ export function mount(root, initial, { catalog, compute, onChange = () => {} }) 
     tokens.el,
     message,
     stages.el,
-    h("section", { class: "ap-stage", "aria-label": "The current stage" }, matrixBox, explainBox, editBox, weightSection),
+    h("section", { class: "ap-stage", "aria-label": "The current stage" }, matrixBox, explainBox, editBox, weights.el),
     follow.el,
     controls.el,
     h("footer", { class: "ap-footer" }, copy),
@@ -262,37 +257,6 @@ export function mount(root, initial, { catalog, compute, onChange = () => {} }) 
     );
   }
 
-  function renderWeights() {
-    const choices = weightMatrices(catalog, state.model).filter((e) => layerOf(shown)?.weights.some((w) => w.matrix === e.matrix));
-    const spec = choices.find((e) => e.matrix === state.weight) ?? choices[0];
-    weightSection.hidden = !spec;
-    weightShown = null;
-    if (!spec) return;
-    const key = choices.map((e) => e.matrix).join(",");
-    if (weightPick.dataset.values !== key) {
-      weightPick.replaceChildren(...choices.map((e) => h("option", { value: e.matrix, text: e.title })));
-      weightPick.dataset.values = key;
-    }
-    weightPick.value = spec.matrix;
-    const w = layerOf(shown).weights.find((x) => x.matrix === spec.matrix);
-    const headTrace = headOf(shown);
-    const size = { ...shown.trace.model };
-    const rows = headSlice(spec.rows, size, shown.head, headTrace?.kvHead, w.rows);
-    const cols = headSlice(spec.cols, size, shown.head, headTrace?.kvHead, w.cols);
-    const data = new Float32Array(rows.length * cols.length);
-    for (let r = 0; r < rows.length; r++) data.set(w.data.subarray((rows.start + r) * w.cols + cols.start, (rows.start + r) * w.cols + cols.start + cols.length), r * cols.length);
-    weightShown = { matrix: spec.matrix, row0: rows.start, col0: cols.start };
-    const part = rows.sliced || cols.sliced ? `, the part of head ${shown.head + 1}` : "";
-    weightTitle.textContent = `${spec.title}${part} (layer ${shown.layer + 1}): press Enter or click an entry to edit it`;
-    const name = (axis, start) => (i) => `${axis === "model" ? "x" : "c"}${start + i}`;
-    weightMap.update({
-      rows: rows.length, cols: cols.length, data,
-      rowLabels: Array.from({ length: rows.length }, (_, i) => name(spec.rows, rows.start)(i)),
-      colLabels: Array.from({ length: cols.length }, (_, i) => name(spec.cols, cols.start)(i)),
-      palette: "diverging", title: `${spec.title}${part}`, highlightRow: null, digits: 2,
-    });
-  }
-
   function render() {
     const got = arrived;
     arrived = null;
@@ -336,7 +300,8 @@ export function mount(root, initial, { catalog, compute, onChange = () => {} }) 
     const headTrace = headOf(shown);
     follow.update(state, trace, matrixOf(shown, WEIGHTS_STAGE), headTrace);
     controls.update(state, { catalog, card: model, size }, trace, headTrace, shown.perMask);
-    renderWeights();
+    const choices = weightMatrices(catalog, state.model).filter((e) => layerOf(shown).weights.some((w) => w.matrix === e.matrix));
+    weightShown = weights.update(choices, state.weight, { trace, layer: shown.layer, head: shown.head, weights: layerOf(shown).weights, kvHead: headTrace?.kvHead });
     renderEdit();
     if (!explainBox.dataset.row) showCell(null);
     finish();
@@ -368,7 +333,7 @@ export function mount(root, initial, { catalog, compute, onChange = () => {} }) 
     destroy() {
       destroyed = true;
       heatmap.destroy();
-      weightMap.destroy();
+      weights.destroy();
       root.removeEventListener("keydown", onKey);
       root.replaceChildren();
     },
