@@ -1,8 +1,8 @@
 // The request builder (www/js/engine/request.js): from a state to the engine's calls.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { normalize } from "../../www/js/state.js";
-import { tokenizeCalls, countProblem, maskParts, maskOf, axisSize, editableShapes, editsFor, traceConfig, viewCalls, viewOf, headSlice } from "../../www/js/engine/request.js";
+import { normalize, headSlice } from "../../www/js/state.js";
+import { tokenizeCalls, countProblem, maskParts, maskOf, axisSize, editableShapes, editsFor, traceConfig, viewCalls, viewOf } from "../../www/js/engine/request.js";
 import { CATALOG } from "./state.catalog.mjs";
 
 const norm = (partial) => normalize(partial, CATALOG);

@@ -85,6 +85,16 @@ export function editableOn(catalog, model, stage) {
   return card.editable.find((e) => e.rows === info.rowAxis && e.cols === info.colAxis) ?? null;
 }
 
+/**
+ * The current head's part of an axis of a weight matrix: `concat` and `kv-concat` hold one block
+ * of headDim per head (per key/value head); other axes are whole. -> {start, length, sliced}
+ */
+export function headSlice(axis, size, head, kvHead, length) {
+  if (axis === "concat") return { start: head * size.headDim, length: size.headDim, sliced: true };
+  if (axis === "kv-concat") return { start: kvHead * size.headDim, length: size.headDim, sliced: true };
+  return { start: 0, length, sliced: false };
+}
+
 /** The model's sizes in this state: the card's sizes, each overridden by an option of its name. */
 export function sizes(card, state) {
   const pick = (name) => (card.options.some((o) => o.name === name) && Number.isInteger(state[name]) ? state[name] : card[name]);

@@ -75,16 +75,6 @@ export function axisSize(axis, size, nq, nk, cross) {
   }
 }
 
-/**
- * The current head's part of an axis of a weight matrix: `concat` and `kv-concat` hold one block
- * of headDim per head (per key/value head); other axes are whole. -> {start, length, sliced}
- */
-export function headSlice(axis, size, head, kvHead, length) {
-  if (axis === "concat") return { start: head * size.headDim, length: size.headDim, sliced: true };
-  if (axis === "kv-concat") return { start: kvHead * size.headDim, length: size.headDim, sliced: true };
-  return { start: 0, length, sliced: false };
-}
-
 /** The rows and columns of each of the model's editable matrices in this state. */
 export function editableShapes(state, catalog, nq, nk) {
   const card = modelOf(catalog, state.model);

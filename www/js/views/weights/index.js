@@ -3,7 +3,7 @@
 // editor. createWeights({onPick(matrix), onActivate({matrix, row, col})}) ->
 //   {el, update(choices, chosen, weight, view) -> shown | null, destroy()}
 import { h } from "../../dom.js";
-import { headSlice } from "../../engine/request.js";
+import { headSlice } from "../../state.js";
 import { createHeatmap } from "../../components/heatmap/index.js";
 
 export function createWeights({ onPick, onActivate }) {
