@@ -105,7 +105,7 @@ test("every build computes the same attention (within 1e-5 of a float64 referenc
       const options = { heads: shape.heads, headDim: shape.headDim };
       const run = (mask) => e.attention(new Float32Array(q), new Float32Array(k), new Float32Array(v), { ...options, mask });
       const trace = await e.trace({ sentence: "Every build agrees on this sentence, to the last bit or nearly.", heads: 2, only: { stages: ["softmax", "output"] } });
-      return { none: Array.from(await run({ kind: "none" })), causal: Array.from(await run({ kind: "causal" })), trace: trace.layers[0], label: document.getElementById("playground").dataset.backend };
+      return { none: Array.from(await run({ kind: "none" })), causal: Array.from(await run({ kind: "causal" })), trace: trace.layers.find((l) => l.layer === 0), label: document.getElementById("playground").dataset.backend };
     }, [Array.from(q), Array.from(k), Array.from(v), shape]);
     for (const mask of ["none", "causal"]) {
       let err = 0;

@@ -6,7 +6,6 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import { startServer, launch, openPage, settled, shots, root } from "./harness.mjs";
 
-const STAGES = ["embedding", "positional", "input", "query", "key", "value", "scores", "scaled", "masked", "softmax", "weighted-sum", "concat", "output"];
 let server, browser;
 const allProblems = [];
 
@@ -32,6 +31,9 @@ async function typeSentence(page, text) {
 
 const chips = (page) => page.$$eval(".ap-tokens button[data-token]", (b) => b.map((x) => x.textContent));
 const state = (page) => page.evaluate(() => window.playground.state);
+/** The stages of the page's model, in lesson order, as the engine lists them (the test re-declares none). */
+const modelStages = (page) =>
+  page.evaluate(async () => (await window.attentionEngine.models()).find((m) => m.name === window.playground.state.model).stages);
 
 test("typing a sentence shows its tokens", async () => {
   const { page, context } = await open();
@@ -43,6 +45,12 @@ test("typing a sentence shows its tokens", async () => {
 test("step through every stage with Next, at desktop and phone width, with screenshots", async () => {
   for (const [width, height, name] of [[1280, 800, "desktop"], [390, 844, "phone"]]) {
     const { page, context } = await open({ width, height, hash: "stage=embedding&f=4&causal=1" });
+    const STAGES = await modelStages(page);
+    // The stepper offers exactly the model's stages, each a stage of the engine's vocabulary.
+    const vocab = await page.evaluate(async () => (await window.attentionEngine.stages()).map((s) => s.name));
+    assert.deepEqual(await page.$$eval("#ap-stage option", (o) => o.map((x) => x.value)), STAGES);
+    assert.ok(STAGES.length > 1 && STAGES.every((n) => vocab.includes(n)), STAGES.join());
+    assert.equal(STAGES[0], "embedding");
     for (let i = 0; i < STAGES.length; i++) {
       assert.equal(await page.getAttribute("#playground", "data-stage"), STAGES[i]);
       assert.equal(await page.inputValue("#ap-stage"), STAGES[i]);
@@ -74,7 +82,7 @@ test("a value on screen equals the engine's trace for that cell", async () => {
       sentence: "The cat sat on the mat because it was tired.", dModel: 16, heads: 2, seed: 7,
       only: { heads: [1], stages: ["scores"] },
     });
-    const m = t.layers[0].heads[0].stages[0];
+    const m = t.layers.find((l) => l.layer === 0).heads.find((h) => h.head === 1).stages.find((x) => x.stage === "scores");
     return m.data[4 * m.cols + 1];
   });
   assert.equal(shown, engine);
@@ -149,14 +157,14 @@ test("editing a number flows through every later stage; a custom mask cell can b
   await page.press("#ap-edit-value", "Enter");
   await settled(page);
   assert.equal(await page.getAttribute("#ap-matrix td[data-row='1'][data-col='0']", "data-value"), "9");
-  assert.deepEqual((await state(page)).edits, [{ matrix: "x", row: 1, col: 0, value: 9 }]);
+  assert.deepEqual((await state(page)).edits, [{ matrix: "x", layer: 0, row: 1, col: 0, value: 9 }]);
   assert.match(page.url(), /e=x%3A1%3A0%3A9/);
   // The edit reaches the weights' products: scores in row 1 differ from a fresh trace.
   await page.selectOption("#ap-stage", "scores");
   await settled(page);
   const changed = await page.evaluate(async () => {
     const fresh = await window.attentionEngine.trace({ sentence: window.playground.state.sentence, only: { heads: [0], stages: ["scores"] } });
-    const m = fresh.layers[0].heads[0].stages[0];
+    const m = fresh.layers.find((l) => l.layer === 0).heads.find((h) => h.head === 0).stages.find((x) => x.stage === "scores");
     const shown = Number(document.querySelector("#ap-matrix td[data-row='1'][data-col='1']").dataset.value);
     return Math.abs(shown - m.data[1 * m.cols + 1]) > 1e-6;
   });
@@ -178,6 +186,7 @@ test("editing a number flows through every later stage; a custom mask cell can b
 
 test("keyboard only: walk the stages with the arrow keys and reach the controls with Tab", async () => {
   const { page, context } = await open({ hash: "stage=embedding" });
+  const STAGES = await modelStages(page);
   await page.focus("#ap-next");
   for (let i = 1; i < STAGES.length; i++) {
     await page.keyboard.press("Enter");
@@ -216,7 +225,7 @@ test("hostile sentences give sensible results and run no script", async () => {
   assert.equal(await page.$("#playground img"), null, "markup in the sentence never becomes elements");
   await context.close();
   // The same in URL parameters.
-  const hostile = new URLSearchParams({ s: `<img src=x onerror="window.__pwned=1"> hi`, stage: "<script>", h: "-1", nh: "x", scale: "NaN", cm: "a.b", e: "x:1:2:<b>" }).toString();
+  const hostile = new URLSearchParams({ s: `<img src=x onerror="window.__pwned=1"> hi`, stage: "<script>", h: "-1", heads: "x", scale: "NaN", cm: "a.b", e: "x:1:2:<b>" }).toString();
   const second = await open({ hash: hostile });
   assert.equal(await second.page.evaluate(() => window.__pwned), undefined);
   assert.equal(await second.page.getAttribute("#playground", "data-stage"), "softmax", "an unknown stage falls back to the default");
@@ -226,7 +235,7 @@ test("hostile sentences give sensible results and run no script", async () => {
 });
 
 test("update time at 32 and 512 tokens (printed, not asserted)", async () => {
-  const { page, context } = await open({ hash: "stage=softmax&nh=8&d=64" });
+  const { page, context } = await open({ hash: "stage=softmax&heads=8&dModel=64" });
   for (const n of [32, 512]) {
     const text = Array.from({ length: n }, (_, i) => `t${i % 97}`).join(" ");
     const times = [], worker = [];

@@ -20,5 +20,5 @@ export function fmt(x, digits = 3) {
   if (x === -Infinity) return "−∞";
   if (x === Infinity) return "∞";
   const s = Math.abs(x) >= 1e4 || (x !== 0 && Math.abs(x) < 10 ** -digits) ? x.toExponential(2) : x.toFixed(digits);
-  return s.replace("-", "−");
+  return s.replaceAll("-", "−"); // the exponent's sign too
 }

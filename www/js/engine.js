@@ -1,9 +1,10 @@
 // The page's only door to the engine: a client of the compute worker (worker.js). Every call
 // returns a Promise; the main thread never runs attention itself.
 //
-//   const { backend, stages } = await start({ build, relaxed, threads });
-//   await call("trace", config)           queued in order
-//   await latest("view", "view", state)   only the newest request of a channel is computed: a
+//   const { backend, stages, models } = await start({ build, relaxed, threads });
+//   await call("trace", config)           any engine export by name, queued in order
+//   await call("batch", [{method, args}, ...])   several exports in one message, run in order
+//   await latest("view", "batch", calls)  only the newest request of a channel is computed: a
 //                                         request that a newer one overtakes before it is sent is
 //                                         dropped, and a reply that a newer one overtook is
 //                                         rejected with a Stale error
@@ -39,7 +40,8 @@ function onMessage({ data: { id, result, error } }) {
 
 /**
  * Starts the worker and loads the best engine build. options: {build, relaxed, threads} (see
- * worker.js); the page passes its URL's test switches here. Resolves to {backend, stages}.
+ * worker.js); the page passes its URL's test switches here. Resolves to {backend, stages, models}:
+ * the build that runs, and the engine's vocabulary and model catalogue.
  */
 export function start(options = {}) {
   if (!started) {
@@ -102,13 +104,15 @@ function pump(ch) {
  * uses, each method returning a Promise.
  */
 export const api = Object.freeze({
-  backend: () => call("backend"),
-  buildInfo: () => call("buildInfo"),
+  backend: async () => (await start()).backend,
+  buildInfo: (shape) => call("buildInfo", ...(shape === undefined ? [] : [shape])),
   stages: () => call("stages"),
-  tokenize: (text) => call("tokenize", text),
+  models: () => call("models"),
+  tokenize: (text, model) => call("tokenize", ...(model === undefined ? [text] : [text, model])),
   trace: (config) => call("trace", config),
   maskInfo: (mask, seqQ, seqKv) => call("maskInfo", mask, seqQ, seqKv),
   attention: (q, k, v, options) => call("attention", q, k, v, options),
+  attentionAsync: (q, k, v, options) => call("attentionAsync", q, k, v, options),
   /** Per channel: requests made, computed, and dropped unsent because a newer one overtook them. */
   stats: () =>
     Object.fromEntries([...channels].map(([name, c]) => [name, { made: c.generation, computed: c.computed, dropped: c.dropped }])),

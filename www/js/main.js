@@ -1,6 +1,7 @@
-// Boot: start the compute worker (it loads the fastest engine build this browser runs), mount the
-// playground into #playground with the state in the URL, and keep the URL and the history in
-// step with the state. Back/forward walk through changes.
+// Boot: start the compute worker (it loads the fastest engine build this browser runs and
+// reports the engine's stages and models), mount the playground into #playground with the state
+// in the URL, and keep the URL and the history in step with the state. Back/forward walk
+// through changes.
 //
 // Test switches in the query string (the state lives in the hash): ?build=simd forces a build,
 // ?relaxed=0 ignores relaxed SIMD, ?threads=N sizes the thread pool.
@@ -22,7 +23,8 @@ function switches() {
 }
 
 try {
-  const { backend, stages } = await start(switches());
+  const { backend, stages, models } = await start(switches());
+  const catalog = { stages, models };
   root.dataset.backend = backend.label;
   status.textContent = `Computed by ${backend.label}`;
   status.title = backend.notes.join(" ");
@@ -30,10 +32,10 @@ try {
   window.attentionEngine = api; // for tests and the curious: the same worker the page uses
   let typingTimer = 0;
   let typingEntry = false;
-  const url = (state) => `${location.pathname}${location.search}#${toQuery(state)}`;
-  const pg = mount(root, fromQuery(location.hash), {
-    stages,
-    compute: (request) => latest("view", "view", request),
+  const url = (state) => `${location.pathname}${location.search}#${toQuery(state, catalog)}`;
+  const pg = mount(root, fromQuery(location.hash, catalog), {
+    catalog,
+    compute: (calls) => latest("view", "batch", calls),
     onChange(state, { push }) {
       if (push) {
         history.pushState(null, "", url(state));
@@ -48,7 +50,7 @@ try {
       typingTimer = setTimeout(() => (typingEntry = false), 800);
     },
   });
-  window.addEventListener("popstate", () => pg.replace(fromQuery(location.hash)));
+  window.addEventListener("popstate", () => pg.replace(fromQuery(location.hash, catalog)));
   window.playground = pg;
 } catch (e) {
   root.dataset.ready = "true";

@@ -1,10 +1,11 @@
 // The playground component: mounts the whole UI into a root element and renders one state.
 //
-//   const pg = mount(root, state, { stages, compute, onChange(state, { push }) {} });
-//     stages                the engine's stage vocabulary (engine.stages())
-//     compute(request)      Promise of {trace, perMask} for a state plus `stages` (the stages to
-//                           trace); it runs in the compute worker, and a request that a newer one
-//                           overtook rejects with an error named "Stale", which is ignored
+//   const pg = mount(root, state, { catalog, compute, onChange(state, { push }) {} });
+//     catalog               the engine's {stages, models} (what engine.start() reports): every
+//                           stage, model, option, size and editable matrix the page shows
+//     compute(calls)        Promise of the results of a batch of engine calls ([{method, args}]),
+//                           run in the compute worker; a request that a newer one overtook
+//                           rejects with an error named "Stale", which is ignored
 //   pg.state            the current state (a plain object, see state.js)
 //   pg.set(patch)       merge a patch into the state and re-render
 //   pg.destroy()
@@ -12,36 +13,35 @@
 // The component owns no hidden state beyond what `state` holds, so an embedder (custom element,
 // iframe) can save, share and restore any view by its state alone.
 import { h } from "./dom.js";
-import { normalize } from "./state.js";
+import { normalize, modelOf, sizes, editableOn, weightMatrices, WEIGHTS_STAGE, MASK_STAGE } from "./state.js";
+import { tokenizeCalls, countProblem, viewCalls, viewOf } from "./engine/request.js";
 import { createHeatmap } from "./components/heatmap/index.js";
 import { createTokens } from "./views/tokens/index.js";
 import { createStages } from "./views/stages/index.js";
 import { createFollow } from "./views/follow/index.js";
 import { createControls } from "./views/controls/index.js";
-import { explain } from "./views/explain/index.js";
+import { createWeights } from "./views/weights/index.js";
+import { explain, NEEDS } from "./views/explain/index.js";
 
 const TEXT_FIELDS = new Set(["INPUT", "TEXTAREA", "SELECT"]);
 
-// What each stage's view and arithmetic read besides the stage itself (softmax is always read:
-// the follow view shows it).
-const NEEDS = {
-  input: ["embedding", "positional"],
-  scores: ["query", "key"],
-  scaled: ["scores"],
-  masked: ["scaled"],
-  softmax: ["masked"],
-  "weighted-sum": ["value"],
-};
 
-export function mount(root, initial, { stages: vocab, compute, onChange = () => {} }) {
-  let state = normalize(initial);
-  let trace = null; // the last trace that rendered
-  let perMask = []; // each enabled mask's own count of kept pairs, for that trace
-  let arrived = null; // the newest answer not rendered yet: {ok, value | message, t0}
+class Stale extends Error {
+  name = "Stale";
+}
+
+export function mount(root, initial, { catalog, compute, onChange = () => {} }) {
+  let state = normalize(initial, catalog);
+  let shown = null; // the last view that rendered: {trace, perMask, layer, head}
+  let arrived = null; // the newest answer not rendered yet: {ok, value | message, t0, t1}
   let asked = 0; // requests made
   let answered = 0; // the newest request answered
+  let counted = null; // the last token counts: {key, nq, nk}
   let destroyed = false;
-  let editing = null; // {row, col} of an entry being edited
+  let editing = null; // {matrix, row, col} of an entry being edited (matrix coordinates)
+
+  const card = () => modelOf(catalog, state.model);
+  const stageInfo = (name) => catalog.stages.find((s) => s.name === name);
 
   const message = h("p", { id: "ap-message", role: "status", class: "ap-message" });
   const say = (text, kind = "info") => {
@@ -50,7 +50,7 @@ export function mount(root, initial, { stages: vocab, compute, onChange = () => 
   };
 
   const update = (patch, opts = {}) => {
-    const next = normalize({ ...state, ...patch });
+    const next = normalize({ ...state, ...patch }, catalog);
     if (JSON.stringify(next) === JSON.stringify(state)) return;
     state = next;
     request();
@@ -63,7 +63,7 @@ export function mount(root, initial, { stages: vocab, compute, onChange = () => 
     onFollow: (i) => update({ focus: i }),
     onMode: (mode) => update({ mode, custom: [], padding: [] }),
   });
-  const stages = createStages(vocab, {
+  const stages = createStages({
     onStage: (stage) => update({ stage }),
     onHead: (head) => update({ head }),
   });
@@ -72,15 +72,11 @@ export function mount(root, initial, { stages: vocab, compute, onChange = () => 
 
   const explainBox = h("div", { id: "ap-explain", class: "ap-explain", "aria-live": "polite" });
   const editBox = h("div", { class: "ap-edit" });
-  // Q, K and V stages also show the head's slice of W_Q, W_K or W_V, editable entry by entry.
-  const weightTitle = h("h3", { class: "ap-weights-title" });
-  const weightBox = h("div", { id: "ap-weights", class: "ap-matrix" });
-  const weightSection = h("div", { class: "ap-weights" }, weightTitle, weightBox);
-  const weightMap = createHeatmap(weightBox, {
-    onCell: () => {},
-    onActivate: (cell) => {
-      if (!cell) return;
-      editing = { ...weightSlice(), row: cell.row, col: cell.col };
+  let weightShown = null; // the weight slice on screen: {matrix, row0, col0}
+  const weights = createWeights({
+    onPick: (weight) => update({ weight }),
+    onActivate: (e) => {
+      editing = e;
       renderEdit();
     },
   });
@@ -108,7 +104,7 @@ export function mount(root, initial, { stages: vocab, compute, onChange = () => 
     tokens.el,
     message,
     stages.el,
-    h("section", { class: "ap-stage", "aria-label": "The current stage" }, matrixBox, explainBox, editBox, weightSection),
+    h("section", { class: "ap-stage", "aria-label": "The current stage" }, matrixBox, explainBox, editBox, weights.el),
     follow.el,
     controls.el,
     h("footer", { class: "ap-footer" }, copy),
@@ -124,8 +120,22 @@ export function mount(root, initial, { stages: vocab, compute, onChange = () => 
   }
   root.addEventListener("keydown", onKey);
 
+  /** The view of a state: its token counts (asked once per text), then the trace and mask counts. */
+  async function view(s, n) {
+    const key = JSON.stringify([s.model, s.mode, s.sentence, s.mode === "cross" ? s.context : null]);
+    if (counted?.key !== key) {
+      const toks = await compute(tokenizeCalls(s));
+      counted = { key, nq: toks[0].length, nk: (toks[1] ?? toks[0]).length };
+    }
+    if (n !== asked) throw new Stale(); // a newer state came while the tokens were counted
+    const { nq, nk } = counted;
+    const problem = countProblem(s, catalog, nq, nk);
+    if (problem) throw new Error(problem);
+    const { calls, labels } = viewCalls(s, catalog, nq, nk, [s.stage, WEIGHTS_STAGE, ...(NEEDS[s.stage] ?? [])]);
+    return { ...viewOf(await compute(calls), labels), layer: s.layer, head: s.head };
+  }
 
-  /** Asks the worker for the current state's trace; only the newest answer is rendered. */
+  /** Asks the worker for the current state's view; only the newest answer is rendered. */
   function request() {
     const n = ++asked;
     const t0 = performance.now();
@@ -139,7 +149,7 @@ export function mount(root, initial, { stages: vocab, compute, onChange = () => 
       // would add up to a frame's time to every update.
       if (!destroyed) render();
     };
-    compute({ ...state, stages: [state.stage, "softmax", ...(NEEDS[state.stage] ?? [])] }).then(
+    view(state, n).then(
       (value) => answer({ ok: true, value }),
       (e) => {
         if (e?.name !== "Stale") answer({ ok: false, message: e instanceof Error ? e.message : String(e) });
@@ -147,31 +157,37 @@ export function mount(root, initial, { stages: vocab, compute, onChange = () => 
     );
   }
 
-  /** The current head's (or the layer's) matrix of a stage in the last trace. */
-  function matrixOf(t, stage) {
-    const layer = t.layers[0];
-    const info = vocab.find((s) => s.name === stage);
-    if (info.perHead) return layer.heads[0]?.stages.find((m) => m.stage === stage);
-    return layer.stages.find((m) => m.stage === stage && m.rowAxis === "query-tokens");
+  /** The traced layer and head of a view (found by their numbers, never by position). */
+  const layerOf = (v) => v.trace.layers.find((l) => l.layer === v.layer);
+  const headOf = (v) => layerOf(v)?.heads.find((x) => x.head === v.head);
+
+  /** A stage's matrix in a view: the head's, or the layer's along the stage's own row axis. */
+  function matrixOf(v, stage) {
+    const info = stageInfo(stage);
+    if (!info) return undefined;
+    const from = info.perHead ? headOf(v) : layerOf(v);
+    return from?.stages.find((m) => m.stage === stage && m.rowAxis === info.rowAxis);
   }
 
   function labels(axis, t) {
     const dk = t.model.headDim;
+    const count = (n, name) => Array.from({ length: n }, (_, j) => name(j));
     switch (axis) {
       case "query-tokens": return t.tokens.query.map((x) => x.text);
       case "key-tokens": return t.tokens.key.map((x) => x.text);
-      case "concat": return Array.from({ length: t.model.heads * dk }, (_, j) => `h${Math.floor(j / dk) + 1}.${j % dk}`);
-      default: return Array.from({ length: axis === "model" ? t.model.dModel : dk }, (_, j) => `d${j}`);
+      case "concat": return count(t.model.heads * dk, (j) => `h${Math.floor(j / dk) + 1}.${j % dk}`);
+      case "kv-concat": return count(t.model.kvHeads * dk, (j) => `kv${Math.floor(j / dk) + 1}.${j % dk}`);
+      case "model": return count(t.model.dModel, (j) => `d${j}`);
+      default: return count(axis === "head" ? dk : 0, (j) => `d${j}`);
     }
   }
 
   function ctx() {
-    const headTrace = trace.layers[0].heads[0];
-    return { stage: state.stage, trace, head: state.head, headTrace, get: (name) => matrixOf(trace, name) };
+    return { stage: state.stage, trace: shown.trace, head: state.head, headTrace: headOf(shown), get: (name) => matrixOf(shown, name) };
   }
 
   function showCell(cell) {
-    if (!trace || !cell) {
+    if (!shown || !cell) {
       explainBox.replaceChildren(h("p", { class: "ap-hint", text: "Hover or focus a cell (arrow keys) to see the arithmetic behind it." }));
       delete explainBox.dataset.row;
       return;
@@ -182,84 +198,63 @@ export function mount(root, initial, { stages: vocab, compute, onChange = () => 
   }
 
   function activate(cell) {
-    if (!trace || !cell) return;
-    if (state.stage === "masked") {
+    if (!shown || !cell) return;
+    const info = stageInfo(state.stage);
+    const editable = inputOn(state.stage);
+    if (state.stage === MASK_STAGE) {
       // Toggle a custom-mask pair.
       const has = state.custom.some(([i, j]) => i === cell.row && j === cell.col);
       const custom = has ? state.custom.filter(([i, j]) => !(i === cell.row && j === cell.col)) : [...state.custom, [cell.row, cell.col]];
       update({ custom });
-    } else if (state.stage === "input") {
-      editing = { matrix: "x", offset: 0, row: cell.row, col: cell.col };
+    } else if (editable) {
+      editing = { matrix: editable.matrix, row: cell.row, col: cell.col };
       renderEdit();
-    } else if (cell.row < trace.tokens.query.length && (state.stage === "scores" || state.stage === "weighted-sum")) {
+    } else if (info.rowAxis === "query-tokens" && cell.row < shown.trace.tokens.query.length) {
       update({ focus: cell.row });
     }
   }
 
-  /** The weight matrix the current Q/K/V stage uses, and where the current head's columns start. */
-  function weightSlice() {
-    const matrix = { query: "wq", key: "wk", value: "wv" }[state.stage];
-    if (!matrix || !trace) return null;
-    const group = trace.model.heads / trace.model.kvHeads;
-    const owner = matrix === "wq" ? state.head : Math.floor(state.head / group);
-    return { matrix, offset: owner * trace.model.headDim };
-  }
+  /** The input matrix (X) a stage shows, editable entry by entry: the model's input is layer 0's. */
+  const inputOn = (stage) => (state.layer === 0 ? editableOn(catalog, state.model, stage) : null);
 
-  /** Value of an editable entry: X (the input stage) or a weight, in the last trace. */
+  /** The current value of an editable matrix's entry in the last view, or undefined. */
   function entry(e) {
-    if (e.matrix === "x") {
-      const m = matrixOf(trace, "input");
-      return e.row < m.rows && e.col < m.cols ? m.data[e.row * m.cols + e.col] : undefined;
+    const on = inputOn(state.stage);
+    if (on?.matrix === e.matrix) {
+      const m = matrixOf(shown, state.stage);
+      return m && e.row < m.rows && e.col < m.cols ? m.data[e.row * m.cols + e.col] : undefined;
     }
-    const w = trace.layers[0].weights.find((x) => x.matrix === e.matrix);
-    const col = e.offset + e.col;
-    return w && e.row < w.rows && col < w.cols ? w.data[e.row * w.cols + col] : undefined;
+    const w = layerOf(shown)?.weights.find((x) => x.matrix === e.matrix);
+    return w && e.row < w.rows && e.col < w.cols ? w.data[e.row * w.cols + e.col] : undefined;
   }
 
   function renderEdit() {
-    const slice = weightSlice();
-    const fits = editing && trace && (editing.matrix === "x" ? state.stage === "input" : slice && slice.matrix === editing.matrix && slice.offset === editing.offset);
-    const current = fits ? entry(editing) : undefined;
+    // An entry stays open while its matrix is on screen: the stage's own, or the weight shown.
+    const onScreen = editing && shown && (editing.matrix === inputOn(state.stage)?.matrix || editing.matrix === weightShown?.matrix);
+    const current = onScreen ? entry(editing) : undefined;
     if (current === undefined) {
       editing = null;
       editBox.replaceChildren();
       return;
     }
-    const { matrix, row, col, offset } = editing;
+    const { matrix, row, col } = editing;
+    const spec = card().editable.find((e) => e.matrix === matrix);
     const input = h("input", { type: "number", step: "0.1", id: "ap-edit-value", value: String(Number(current.toFixed(4))) });
     const apply = () => {
       const value = Number(input.value);
       if (input.value.trim() === "" || !Number.isFinite(value)) return say("Type a number to set this entry.", "error");
-      const c = offset + col;
-      const edits = state.edits.filter((e) => !(e.matrix === matrix && e.row === row && e.col === c));
-      update({ edits: [...edits, { matrix, row, col: c, value }] });
+      const layer = matrix === weightShown?.matrix ? state.layer : 0;
+      const same = (e) => e.matrix === matrix && e.layer === layer && e.row === row && e.col === col;
+      update({ edits: [...state.edits.filter((e) => !same(e)), { matrix, layer, row, col, value }] });
     };
     input.addEventListener("keydown", (e) => e.key === "Enter" && apply());
-    const name = matrix === "x" ? `X["${trace.tokens.query[row].text}", ${col}]` : `W_${matrix[1].toUpperCase()}[${row}, ${offset + col}]`;
+    const rowName = spec.rows === "query-tokens" ? `"${shown.trace.tokens.query[row]?.text}"` : spec.rows === "key-tokens" ? `"${shown.trace.tokens.key[row]?.text}"` : row;
     editBox.replaceChildren(
-      h("label", { for: "ap-edit-value", text: `Set ${name} to ` }),
+      h("label", { for: "ap-edit-value", text: `Set ${spec.title}[${rowName}, ${col}] to ` }),
       input,
       h("button", { type: "button", text: "Apply", onclick: apply }),
       h("button", { type: "button", text: "Undo all edits", disabled: state.edits.length === 0, onclick: () => update({ edits: [] }) }),
     );
-  }
-
-  function renderWeights() {
-    const slice = weightSlice();
-    weightSection.hidden = !slice;
-    if (!slice) return;
-    const w = trace.layers[0].weights.find((x) => x.matrix === slice.matrix);
-    const dk = trace.model.headDim;
-    const data = new Float32Array(w.rows * dk);
-    for (let r = 0; r < w.rows; r++) data.set(w.data.subarray(r * w.cols + slice.offset, r * w.cols + slice.offset + dk), r * dk);
-    const letter = slice.matrix[1].toUpperCase();
-    weightTitle.textContent = `W_${letter}, columns of head ${slice.offset / dk + 1} (d_model × d_k): press Enter or click an entry to edit it`;
-    weightMap.update({
-      rows: w.rows, cols: dk, data,
-      rowLabels: Array.from({ length: w.rows }, (_, r) => `x${r}`),
-      colLabels: Array.from({ length: dk }, (_, c) => `${letter.toLowerCase()}${c}`),
-      palette: "diverging", title: `W_${letter} for head ${state.head + 1}`, highlightRow: null, digits: 2,
-    });
   }
 
   function render() {
@@ -268,43 +263,45 @@ export function mount(root, initial, { stages: vocab, compute, onChange = () => 
     if (!got) return;
     let fresh = null;
     if (got.ok) {
-      fresh = got.value.trace;
-      perMask = got.value.perMask;
+      fresh = got.value;
       if (message.dataset.kind === "error") say("");
     } else {
       say(got.message, "error");
     }
-    if (fresh) trace = fresh;
+    if (fresh) shown = fresh;
     root.dataset.stage = state.stage;
     root.dataset.head = String(state.head);
-    tokens.update(state, fresh);
-    if (!trace) {
-      finish();
-      return;
-    }
-    const m = matrixOf(trace, state.stage);
+    root.dataset.layer = String(state.layer);
+    root.dataset.model = state.model;
+    tokens.update(state, fresh?.trace);
+    const m = shown && matrixOf(shown, state.stage);
     if (!m) {
-      // The last good trace lacks this stage (the new state could not be traced): keep what is shown.
+      // No view yet, or the last good one lacks this stage (the new state could not be traced):
+      // keep what is shown.
       finish();
       return;
     }
-    stages.update(state, trace, m);
-    const info = vocab.find((s) => s.name === state.stage);
+    const trace = shown.trace;
+    const info = stageInfo(state.stage);
+    const model = card();
+    const size = sizes(model, state);
+    stages.update(state, model.stages.map(stageInfo).filter(Boolean), size.heads, m);
     heatmap.update({
       rows: m.rows,
       cols: m.cols,
       data: m.data,
       rowLabels: labels(m.rowAxis, trace),
       colLabels: labels(m.colAxis, trace),
-      palette: state.stage === "softmax" ? "sequential" : "diverging",
+      palette: state.stage === WEIGHTS_STAGE ? "sequential" : "diverging",
       title: `${info.title}${info.perHead ? `, head ${state.head + 1}` : ""}`,
       highlightRow: m.rowAxis === "query-tokens" ? state.focus : null,
       digits: 2,
     });
-    const headTrace = trace.layers[0].heads[0];
-    follow.update(state, trace, matrixOf(trace, "softmax"), trace.layers[0].heads[0]);
-    controls.update(state, trace, headTrace, perMask);
-    renderWeights();
+    const headTrace = headOf(shown);
+    follow.update(state, trace, matrixOf(shown, WEIGHTS_STAGE), headTrace);
+    controls.update(state, { catalog, card: model, size }, trace, headTrace, shown.perMask);
+    const choices = weightMatrices(catalog, state.model).filter((e) => layerOf(shown).weights.some((w) => w.matrix === e.matrix));
+    weightShown = weights.update(choices, state.weight, { trace, layer: shown.layer, head: shown.head, weights: layerOf(shown).weights, kvHead: headTrace?.kvHead });
     renderEdit();
     if (!explainBox.dataset.row) showCell(null);
     finish();
@@ -330,16 +327,15 @@ export function mount(root, initial, { stages: vocab, compute, onChange = () => 
     },
     /** Replaces the whole state (history navigation), without reporting it back. */
     replace(next) {
-      state = normalize(next);
+      state = normalize(next, catalog);
       request();
     },
     destroy() {
       destroyed = true;
       heatmap.destroy();
-      weightMap.destroy();
+      weights.destroy();
       root.removeEventListener("keydown", onKey);
       root.replaceChildren();
     },
   };
 }
-

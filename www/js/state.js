@@ -1,12 +1,10 @@
 // The playground's whole state: one plain, serialisable object, and its URL form.
 //
-// Every field has a default; `normalize` clamps anything read from a URL or an embedder into
-// range and drops what it does not understand, so no URL can break the page.
-
-export const STAGE_NAMES = [
-  "embedding", "positional", "input", "query", "key", "value", "scores",
-  "scaled", "masked", "softmax", "weighted-sum", "concat", "output",
-];
+// The engine owns every name and limit: which models exist, each model's options (with their
+// ranges), sizes, stages and editable matrices come from the catalogue that the engine's `init`
+// reports (`{stages, models}`, see engine.js). `normalize(partial, catalog)` checks a state
+// against it and replaces anything out of range or unknown by its default, so no URL can break
+// the page; nothing here re-declares a stage, a model or a limit. Pure: no DOM.
 
 export const PRESETS = [
   { name: "Short", sentence: "The cat sat on the mat." },
@@ -21,21 +19,27 @@ export const PRESETS = [
   },
 ];
 
-/** Most tokens the page draws; the engine traces up to 1,024. */
+/** Most tokens the page draws (a model may trace more, see its card's `maxTokens`). */
 export const MAX_PAGE_TOKENS = 512;
 
-export const DEFAULTS = Object.freeze({
+/** The stage shown first, when the model has it (else the model's first stage). */
+export const DEFAULT_STAGE = "softmax";
+
+// The stages the page gives a part to play, when the model has them: the attention weights (the
+// follow view, drawn on a 0-to-1 palette) and the masked scores (a cell toggles a custom-mask pair).
+export const WEIGHTS_STAGE = "softmax";
+export const MASK_STAGE = "masked";
+
+/** The page's own fields (the model's options come from its card, see `defaults`). */
+export const PAGE_DEFAULTS = Object.freeze({
+  model: null, // null: the catalogue's first model
+  layer: 0,
   mode: "self", // "self" | "cross"
   sentence: PRESETS[1].sentence,
   context: "Le chat était fatigué.",
-  stage: "softmax",
+  stage: DEFAULT_STAGE,
   head: 0,
   focus: null, // index of the followed query token, or null
-  dModel: 16,
-  heads: 2,
-  kvHeads: 2,
-  seed: 1,
-  positional: true,
   scale: null, // null: 1/sqrt(d_k)
   causal: false,
   window: 0, // 0: off; else keys fewer than `window` positions away
@@ -48,41 +52,163 @@ export const DEFAULTS = Object.freeze({
   blockRandom: 0,
   blockSeed: 1,
   custom: [], // removed pairs [i, j] of the custom mask
-  edits: [], // {matrix: "x"|"wq"|"wk"|"wv"|"wo", row, col, value}
+  edits: [], // {matrix (one of the model's editable matrices), layer (0 for X), row, col, value}
+  weight: null, // the weight matrix shown for editing (see weightMatrices); null: the model's first
 });
 
+/** The card of the named model, or the catalogue's first model for an unknown name. */
+export function modelOf(catalog, name) {
+  return catalog.models.find((m) => m.name === name) ?? catalog.models[0];
+}
+
+const TOKEN_AXES = new Set(["query-tokens", "key-tokens"]);
+
+/** The model's editable weight matrices: those along no token axis. */
+export function weightMatrices(catalog, model) {
+  return modelOf(catalog, model).editable.filter((e) => !TOKEN_AXES.has(e.rows) && !TOKEN_AXES.has(e.cols));
+}
+
+/**
+ * The editable matrix that a stage shows, if any: the attention's input, that is an editable
+ * matrix along the stage's axes when the stage is the last layer stage with those axes before
+ * the model's first per-head stage (for the toy model: X on "input", not on "embedding").
+ */
+export function editableOn(catalog, model, stage) {
+  const card = modelOf(catalog, model);
+  const order = card.stages.map((n) => catalog.stages.find((s) => s.name === n)).filter(Boolean);
+  const firstHead = order.findIndex((s) => s.perHead);
+  const before = firstHead === -1 ? order : order.slice(0, firstHead);
+  const info = before.find((s) => s.name === stage);
+  if (!info) return null;
+  const last = before.findLast((s) => s.rowAxis === info.rowAxis && s.colAxis === info.colAxis);
+  if (last !== info) return null;
+  return card.editable.find((e) => e.rows === info.rowAxis && e.cols === info.colAxis) ?? null;
+}
+
+/**
+ * The current head's part of an axis of a weight matrix: `concat` and `kv-concat` hold one block
+ * of headDim per head (per key/value head); other axes are whole. -> {start, length, sliced}
+ */
+export function headSlice(axis, size, head, kvHead, length) {
+  if (axis === "concat") return { start: head * size.headDim, length: size.headDim, sliced: true };
+  if (axis === "kv-concat") return { start: kvHead * size.headDim, length: size.headDim, sliced: true };
+  return { start: 0, length, sliced: false };
+}
+
+/** The model's sizes in this state: the card's sizes, each overridden by an option of its name. */
+export function sizes(card, state) {
+  const pick = (name) => (card.options.some((o) => o.name === name) && Number.isInteger(state[name]) ? state[name] : card[name]);
+  const s = { layers: pick("layers"), heads: pick("heads"), kvHeads: pick("kvHeads"), dModel: pick("dModel") };
+  const resized = card.options.some((o) => o.name === "dModel" || o.name === "heads");
+  s.headDim = card.options.some((o) => o.name === "headDim") ? pick("headDim") : resized ? s.dModel / s.heads : card.headDim;
+  return s;
+}
+
+/** The complete default state for a model (the catalogue's first model by default). */
+export function defaults(catalog, model) {
+  const card = modelOf(catalog, model);
+  const s = { ...PAGE_DEFAULTS, model: card.name };
+  for (const o of card.options) s[o.name] = o.default;
+  s.weight = weightMatrices(catalog, card.name)[0]?.matrix ?? null;
+  if (!card.stages.includes(s.stage)) s.stage = card.stages[0];
+  return s;
+}
+
+const present = (v) => v !== undefined && v !== null && v !== "";
+/** A number or a numeric string as a number; anything else (true, "", [1]) as NaN. */
+const number = (v) => (typeof v === "number" || (typeof v === "string" && v.trim() !== "") ? Number(v) : NaN);
 const int = (v, lo, hi, fallback) => {
-  const n = Number(v);
+  const n = number(v);
   return Number.isInteger(n) && n >= lo && n <= hi ? n : fallback;
 };
 const bool = (v, fallback) => (v === true || v === "1" ? true : v === false || v === "0" ? false : fallback);
 const intList = (v, max) =>
   (Array.isArray(v) ? v : typeof v === "string" && v ? v.split(",") : [])
-    .map(Number)
+    .map(number)
     .filter((n) => Number.isInteger(n) && n >= 0 && n < max)
     .slice(0, 4096);
 
-/** Returns a complete, valid state from any partial object (from a URL, an embedder, a test). */
-export function normalize(partial = {}) {
-  const s = { ...DEFAULTS, ...partial };
-  const heads = int(s.heads, 1, 8, DEFAULTS.heads);
-  const validD = (d) => Number.isInteger(d) && d >= 4 && d <= 64 && d % heads === 0;
-  let dModel = Number(s.dModel);
-  if (!validD(dModel)) dModel = [16, 24, 32, 8, 40, 48, 56, 64].find(validD) ?? 16;
-  const kvHeads = int(s.kvHeads, 1, heads, heads);
-  const scale = s.scale === null || s.scale === "" || s.scale === undefined ? null : Number(s.scale);
+/** Most values looked at when listing or searching an int option's valid values. */
+const SEARCH = 4096;
+
+/** Whether an int value meets its spec's relations to the other options (`multipleOf`, `divides`). */
+function related(spec, n, values) {
+  if (spec.multipleOf != null && !(values[spec.multipleOf] > 0 && n % values[spec.multipleOf] === 0)) return false;
+  if (spec.divides != null && !(n > 0 && values[spec.divides] % n === 0)) return false;
+  return true;
+}
+
+/** Every value an int option may take given the other options (ascending). */
+export function validValues(spec, values) {
+  const out = [];
+  for (let n = spec.min; n <= Math.min(spec.max, spec.min + SEARCH); n++) if (related(spec, n, values)) out.push(n);
+  return out;
+}
+
+/**
+ * The model's options checked against their specs. An option whose spec refers to another
+ * (`dModel` a multiple of `heads`) is checked after it; a bad value becomes the default, or,
+ * when the default does not fit the others, the nearest value that does (the larger on a tie).
+ */
+function options(card, s) {
+  const values = {};
+  const pending = [...card.options];
+  while (pending.length) {
+    const i = pending.findIndex((o) => [o.multipleOf, o.divides].every((r) => r == null || r in values || !card.options.some((x) => x.name === r)));
+    const spec = pending.splice(i === -1 ? 0 : i, 1)[0];
+    const refs = { ...card, ...values };
+    if (spec.kind === "bool") {
+      values[spec.name] = bool(s[spec.name], spec.default);
+      continue;
+    }
+    const n = int(s[spec.name], spec.min, spec.max, null);
+    if (n !== null && related(spec, n, refs)) {
+      values[spec.name] = n;
+      continue;
+    }
+    if (related(spec, spec.default, refs)) {
+      values[spec.name] = spec.default;
+      continue;
+    }
+    let best = spec.default;
+    for (let d = 1; d <= Math.min(spec.max - spec.min, SEARCH); d++) {
+      const up = spec.default + d, down = spec.default - d;
+      if (up <= spec.max && related(spec, up, refs)) { best = up; break; }
+      if (down >= spec.min && related(spec, down, refs)) { best = down; break; }
+    }
+    values[spec.name] = best;
+  }
+  return values;
+}
+
+/**
+ * A complete, valid state from any partial object (from a URL, an embedder, a test), checked
+ * against the engine's catalogue `{stages, models}`: an unknown model becomes the first one,
+ * each of the model's options is checked by its spec, layer and head by the model's sizes, the
+ * stage by the model's stages, and edits by the model's editable matrices.
+ */
+export function normalize(partial, catalog) {
+  const p = partial ?? {};
+  const card = modelOf(catalog, p.model);
+  const d = defaults(catalog, card.name);
+  const s = { ...d, ...p };
+  const opts = options(card, s);
+  const size = sizes(card, opts);
+  const scale = present(s.scale) ? number(s.scale) : null;
+  const editable = new Set(card.editable.map((e) => e.matrix));
+  const weights = weightMatrices(catalog, card.name).map((e) => e.matrix);
+  // A weight belongs to a layer; a matrix along the tokens (X) is the model's input, layer 0's.
+  const layers = (matrix) => (weights.includes(matrix) ? size.layers : 1);
   return {
+    model: card.name,
+    layer: int(s.layer, 0, size.layers - 1, 0),
     mode: s.mode === "cross" ? "cross" : "self",
     sentence: String(s.sentence ?? "").slice(0, 100_000),
     context: String(s.context ?? "").slice(0, 100_000),
-    stage: STAGE_NAMES.includes(s.stage) ? s.stage : DEFAULTS.stage,
-    head: int(s.head, 0, heads - 1, 0),
-    focus: s.focus === null || s.focus === "" || s.focus === undefined ? null : int(s.focus, 0, 100_000, null),
-    dModel,
-    heads,
-    kvHeads: heads % kvHeads === 0 ? kvHeads : heads,
-    seed: int(s.seed, 0, 2 ** 31, DEFAULTS.seed),
-    positional: bool(s.positional, true),
+    stage: card.stages.includes(s.stage) ? s.stage : d.stage,
+    head: int(s.head, 0, size.heads - 1, 0),
+    focus: present(s.focus) ? int(s.focus, 0, 100_000, null) : null,
+    ...opts,
     scale: scale !== null && Number.isFinite(scale) && scale > 0 && scale <= 1000 ? scale : null,
     causal: bool(s.causal, false),
     window: int(s.window, 0, 100_000, 0),
@@ -95,75 +221,46 @@ export function normalize(partial = {}) {
     blockRandom: int(s.blockRandom, 0, 64, 0),
     blockSeed: int(s.blockSeed, 0, 2 ** 31, 1),
     custom: (Array.isArray(s.custom) ? s.custom : [])
-      .filter((p) => Array.isArray(p) && p.length === 2 && p.every((x) => Number.isInteger(x) && x >= 0))
+      .filter((x) => Array.isArray(x) && x.length === 2 && x.every((n) => Number.isInteger(n) && n >= 0))
+      .map(([i, j]) => [i, j])
       .slice(0, 100_000),
     edits: (Array.isArray(s.edits) ? s.edits : [])
       .filter(
         (e) =>
-          e && ["x", "x-context", "wq", "wk", "wv", "wo"].includes(e.matrix) &&
+          e && editable.has(e.matrix) && Number.isInteger(e.layer ?? 0) && (e.layer ?? 0) >= 0 && (e.layer ?? 0) < layers(e.matrix) &&
           Number.isInteger(e.row) && e.row >= 0 && Number.isInteger(e.col) && e.col >= 0 && Number.isFinite(e.value),
       )
+      .map((e) => ({ matrix: e.matrix, layer: e.layer ?? 0, row: e.row, col: e.col, value: e.value + 0 })) // + 0: no −0
       .slice(0, 10_000),
+    weight: weights.includes(s.weight) ? s.weight : (weights[0] ?? null),
   };
 }
 
-/** The enabled masks of this state at these lengths, each as [label, engine mask]. */
-export function maskParts(s, seqQ, seqKv) {
-  const parts = [];
-  if (s.causal) parts.push(["Causal", { kind: "causal" }]);
-  if (s.window > 0) parts.push(["Window", { kind: "window", size: s.window, causal: s.windowCausal }]);
-  if (s.globalWindow > 0) {
-    const n = Math.max(seqQ, seqKv);
-    parts.push(["Global+local", { kind: "global-local", globals: s.globals.filter((g) => g < n), size: s.globalWindow }]);
-  }
-  const pads = s.padding.filter((j) => j < seqKv);
-  if (pads.length) {
-    const keep = new Uint8Array(seqKv).fill(1);
-    for (const j of pads) keep[j] = 0;
-    parts.push(["Padding", { kind: "padding", keep }]);
-  }
-  if (s.block > 0) {
-    parts.push(["Block-sparse", { kind: "block-sparse", block: s.block, local: s.blockLocal, random: s.blockRandom, seed: s.blockSeed }]);
-  }
-  const removed = s.custom.filter(([i, j]) => i < seqQ && j < seqKv);
-  if (removed.length) {
-    const allowed = new Uint8Array(seqQ * seqKv).fill(1);
-    for (const [i, j] of removed) allowed[i * seqKv + j] = 0;
-    parts.push(["Custom", { kind: "custom", allowed }]);
-  }
-  return parts;
-}
-
-/** The learner's edits that still fit the current sizes (edits past them wait, unused). */
-export function editsFor(s, nq, nk) {
-  const d = s.dModel, kvCols = (s.kvHeads * s.dModel) / s.heads;
-  const limits = { x: [nq, d], "x-context": [s.mode === "cross" ? nk : 0, d], wq: [d, d], wk: [d, kvCols], wv: [d, kvCols], wo: [d, d] };
-  return s.edits.filter((e) => e.row < limits[e.matrix][0] && e.col < limits[e.matrix][1]);
-}
-
-/** The engine's mask for this state at these lengths: an `all` of the enabled parts. */
-export function maskOf(s, seqQ, seqKv) {
-  const parts = maskParts(s, seqQ, seqKv).map(([, m]) => m);
-  return parts.length === 0 ? { kind: "none" } : parts.length === 1 ? parts[0] : { kind: "all", masks: parts };
-}
-
-// URL form: short keys in the hash, e.g. #s=The+cat&stage=softmax&h=1&causal=1
+// URL form: short keys in the hash, e.g. #s=The+cat&stage=softmax&h=1&causal=1. A model's
+// options use their own names (#heads=4&dModel=32).
 const KEYS = {
-  mode: "mode", sentence: "s", context: "c", stage: "stage", head: "h", focus: "f", dModel: "d",
-  heads: "nh", kvHeads: "kv", seed: "seed", positional: "pe", scale: "scale", causal: "causal",
-  window: "win", windowCausal: "wc", globals: "glob", globalWindow: "gw", padding: "pad", block: "blk",
-  blockLocal: "bl", blockRandom: "br", blockSeed: "bs", custom: "cm", edits: "e",
+  model: "m", layer: "l", mode: "mode", sentence: "s", context: "c", stage: "stage", head: "h", focus: "f",
+  scale: "scale", causal: "causal", window: "win", windowCausal: "wc", globals: "glob", globalWindow: "gw",
+  padding: "pad", block: "blk", blockLocal: "bl", blockRandom: "br", blockSeed: "bs", custom: "cm", edits: "e",
+  weight: "w",
 };
 
-/** The state as a query string (only fields that differ from the defaults). */
-export function toQuery(s) {
+/** Each field of this state (page fields and the model's options) with its URL key. */
+function keysOf(catalog, model) {
+  const keys = { ...KEYS };
+  for (const o of modelOf(catalog, model).options) keys[o.name] = o.name;
+  return keys;
+}
+
+/** The state as a query string (only fields that differ from the model's defaults). */
+export function toQuery(s, catalog) {
+  const d = { ...defaults(catalog, s.model), model: catalog.models[0].name };
   const p = new URLSearchParams();
-  for (const [field, key] of Object.entries(KEYS)) {
+  for (const [field, key] of Object.entries(keysOf(catalog, s.model))) {
     const v = s[field];
-    const d = DEFAULTS[field];
-    if (JSON.stringify(v) === JSON.stringify(d)) continue;
+    if (JSON.stringify(v) === JSON.stringify(d[field])) continue;
     if (field === "custom") p.set(key, v.map(([i, j]) => `${i}.${j}`).join(","));
-    else if (field === "edits") p.set(key, v.map((e) => `${e.matrix}:${e.row}:${e.col}:${e.value}`).join(","));
+    else if (field === "edits") p.set(key, v.map((e) => `${e.matrix}:${e.row}:${e.col}:${e.value}${e.layer ? `:${e.layer}` : ""}`).join(","));
     else if (Array.isArray(v)) p.set(key, v.join(","));
     else if (typeof v === "boolean") p.set(key, v ? "1" : "0");
     else p.set(key, v === null ? "" : String(v));
@@ -172,22 +269,22 @@ export function toQuery(s) {
 }
 
 /** Reads a state from a query string; anything malformed falls back to its default. */
-export function fromQuery(query) {
-  const p = new URLSearchParams(query.replace(/^[#?]/, ""));
+export function fromQuery(query, catalog) {
+  const p = new URLSearchParams(String(query ?? "").replace(/^[#?]/, ""));
   const partial = {};
-  for (const [field, key] of Object.entries(KEYS)) {
+  for (const [field, key] of Object.entries(keysOf(catalog, p.get(KEYS.model)))) {
     if (!p.has(key)) continue;
     const raw = p.get(key);
     if (field === "custom") {
       partial.custom = raw.split(",").filter(Boolean).map((x) => x.split(".").map(Number));
     } else if (field === "edits") {
       partial.edits = raw.split(",").filter(Boolean).map((x) => {
-        const [matrix, row, col, value] = x.split(":");
-        return { matrix, row: Number(row), col: Number(col), value: Number(value) };
+        const [matrix, row, col, value, layer] = x.split(":");
+        return { matrix, row: Number(row), col: Number(col), value: Number(value), layer: layer === undefined ? 0 : Number(layer) };
       });
     } else {
       partial[field] = raw;
     }
   }
-  return normalize(partial);
+  return normalize(partial, catalog);
 }

@@ -1,10 +1,14 @@
-// The compute worker: every engine call of the page runs here, off the main thread.
+// The compute worker: every engine call of the page runs here, off the main thread. It knows
+// the engine, not the page: it imports no page module.
 //
 // At start it finds what this browser offers (cross-origin isolation and SharedArrayBuffer for
 // threads, WebAssembly.validate on tiny modules for SIMD128 and relaxed SIMD), loads the best
 // engine build (scripts/build-engines.sh) and falls back to the next one, with a console note,
-// if a build fails to load. Messages: {id, method, args} in, {id, result} or {id, error} out.
-import { maskOf, maskParts, editsFor, MAX_PAGE_TOKENS } from "./state.js";
+// if a build fails to load. Messages: {id, method, args} in, {id, result} or {id, error} out:
+//   init(options)                 -> {backend, stages, models} (options: {build, relaxed, threads})
+//   <export>(...args)             any engine export by name (trace, tokenize, maskInfo, attention,
+//                                 attentionAsync, models, stages, buildInfo), its result
+//   batch([{method, args}, ...])  several exports in one message, run in order: their results
 
 // (module (func (result v128) (i32x4.splat (i32.const 0))))
 const SIMD = new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0,
@@ -103,7 +107,7 @@ async function init(options = {}) {
         label: label(build, n), notes,
       };
       if (!has.threads) notes.push("This page is not cross-origin isolated, so the engine runs on one thread.");
-      return { backend, stages: ap.stages() };
+      return { backend, stages: ap.stages(), models: ap.models() };
     } catch (e) {
       const why = e instanceof Error ? e.message : String(e);
       console.warn(`attention-playground: the ${build.name} build did not load (${why}); trying the next one`);
@@ -113,53 +117,30 @@ async function init(options = {}) {
   throw new Error("no engine build loaded in this browser (it needs WebAssembly)");
 }
 
-/** Everything the page shows for one state: the trace and each mask's own count of kept pairs. */
-function view(state) {
-  const nq = ap.tokenize(state.sentence).length;
-  const nk = state.mode === "cross" ? ap.tokenize(state.context).length : nq;
-  if (nq === 0) throw new Error("Type a sentence: there are no tokens to attend over yet.");
-  if (state.mode === "cross" && nk === 0) throw new Error("Type a context sentence: cross-attention takes its keys and values from it.");
-  const n = Math.max(nq, nk);
-  if (n > MAX_PAGE_TOKENS) {
-    throw new Error(`This text has ${n} tokens; the playground shows at most ${MAX_PAGE_TOKENS}. Shorten it to see the stages (your text is kept).`);
-  }
-  const trace = ap.trace({
-    sentence: state.sentence,
-    context: state.mode === "cross" ? state.context : undefined,
-    dModel: state.dModel,
-    heads: state.heads,
-    kvHeads: state.kvHeads,
-    seed: state.seed,
-    positional: state.positional,
-    scale: state.scale ?? undefined,
-    mask: maskOf(state, nq, nk),
-    overrides: editsFor(state, nq, nk),
-    only: { heads: [state.head], stages: state.stages },
-  });
-  const perMask = maskParts(state, nq, nk).map(([name, mask]) => [name, ap.maskInfo(mask, nq, nk).allowedPairs]);
-  return { trace, perMask };
+/** The engine's exports a message may call: its functions, less the loader's own. */
+function exported(method) {
+  const internal = method === "default" || method === "initSync" || method === "initThreadPool" || /^(__|wbg)/.test(method);
+  if (internal || !Object.hasOwn(ap, method) || typeof ap[method] !== "function") throw new Error(`unknown method ${method}`);
+  return ap[method];
 }
 
-const METHODS = {
-  init,
-  view,
-  backend: () => backend,
-  trace: (config) => ap.trace(config),
-  attention: (q, k, v, options) => ap.attention(q, k, v, options),
-  tokenize: (text) => ap.tokenize(text),
-  maskInfo: (mask, seqQ, seqKv) => ap.maskInfo(mask, seqQ, seqKv),
-  stages: () => ap.stages(),
-  buildInfo: () => ap.buildInfo(),
-};
+/** Runs calls in order; each is {method, args} naming an engine export. */
+async function batch(calls) {
+  if (!Array.isArray(calls)) throw new Error("batch takes an array of {method, args}");
+  const results = [];
+  for (const c of calls) results.push(await exported(c?.method)(...(Array.isArray(c?.args) ? c.args : [])));
+  return results;
+}
 
 self.onmessage = async ({ data: { id, method, args } }) => {
   try {
-    if (!METHODS[method]) throw new Error(`unknown method ${method}`);
+    const list = Array.isArray(args) ? args : [];
     if (method !== "init" && !ap) throw new Error("the engine has not started");
-    const result = await METHODS[method](...args);
+    const result = method === "init" ? await init(...list) : method === "batch" ? await batch(...list) : await exported(method)(...list);
     // attention() returns a fresh Float32Array (a copy out of the wasm memory): hand its buffer
-    // over instead of copying it again.
-    self.postMessage({ id, result }, result instanceof Float32Array ? [result.buffer] : []);
+    // over instead of copying it again (also as a result in a batch).
+    const fresh = (method === "batch" ? result : [result]).filter((r) => r instanceof Float32Array);
+    self.postMessage({ id, result }, [...new Set(fresh.map((r) => r.buffer))]);
   } catch (e) {
     self.postMessage({ id, error: e instanceof Error ? e.message : String(e) });
   }

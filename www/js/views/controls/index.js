@@ -1,7 +1,12 @@
-// The knobs: model sizes, seed, positions, the scale, and the masks (with the count of kept
-// query-key pairs). Every control writes through onChange(patch).
-// createControls({onChange(patch)}) -> {el, update(state, trace)}
+// The knobs: the model (picker, layer, and the model's own options built from the engine's
+// option specs), the scale, and the masks (with the count of kept query-key pairs). Every
+// control writes through onChange(patch).
+// createControls({onChange(patch)}) -> {el, update(state, {catalog, card, size}, trace, headTrace, perMask)}
 import { h, fmt } from "../../dom.js";
+import { validValues, MASK_STAGE } from "../../state.js";
+
+/** Int options with at most this many valid values get a select; others a number input. */
+const SELECT_AT_MOST = 64;
 
 const num = (id, label, min, max, onChange, step = 1) => {
   const input = h("input", { id, type: "number", min, max, step, inputmode: "numeric" });
@@ -15,26 +20,41 @@ const check = (id, label, onChange) => {
   const input = h("input", { id, type: "checkbox", onchange: () => onChange(input.checked) });
   return [input, h("label", { for: id, text: label })];
 };
-const select = (id, label, onChange) => {
-  const el = h("select", { id, onchange: () => onChange(Number(el.value)) });
+const select = (id, label, onChange, parse = Number) => {
+  const el = h("select", { id, onchange: () => onChange(parse(el.value)) });
   return [h("label", { for: id, text: label }), el];
 };
-const options = (el, values, current) => {
+const options = (el, values, current, text = String) => {
   const key = values.join(",");
   if (el.dataset.values !== key) {
-    el.replaceChildren(...values.map((v) => h("option", { value: String(v), text: String(v) })));
+    el.replaceChildren(...values.map((v) => h("option", { value: String(v), text: text(v) })));
     el.dataset.values = key;
   }
   el.value = String(current);
 };
 
+/** One control per option of the model, from its spec: `#ap-<name in lower case>`. */
+function optionControls(card, onChange) {
+  return card.options.map((spec) => {
+    const id = `ap-${spec.name.toLowerCase()}`;
+    const set = (v) => onChange({ [spec.name]: v });
+    if (spec.kind === "bool") {
+      const [input, label] = check(id, spec.title, set);
+      return { spec, input, els: [h("span", { class: "ap-check" }, input, label)] };
+    }
+    const few = spec.max - spec.min < SELECT_AT_MOST;
+    const [label, input] = few ? select(id, spec.title, set) : num(id, spec.title, spec.min, spec.max, set);
+    return { spec, input, few, els: [label, input] };
+  });
+}
+
 export function createControls({ onChange }) {
   const set = (field) => (v) => onChange({ [field]: v });
-  const [headsL, heads] = select("ap-heads", "Heads", set("heads"));
-  const [dL, dModel] = select("ap-dmodel", "d_model", set("dModel"));
-  const [kvL, kvHeads] = select("ap-kvheads", "Key/value heads", set("kvHeads"));
-  const [seedL, seed] = num("ap-seed", "Seed", 0, 2 ** 31, set("seed"));
-  const [pe, peL] = check("ap-positional", "Positional encoding", set("positional"));
+  const [modelL, model] = select("ap-model", "Model", (name) => onChange({ model: name, layer: 0, head: 0, edits: [] }), String);
+  const [layerL, layer] = select("ap-layer", "Layer", set("layer"));
+  const modelBox = h("div", { class: "ap-grid" });
+  const about = h("p", { id: "ap-model-about", class: "ap-hint" });
+  let built = null; // the option controls of the model shown: {key, controls}
 
   const scale = h("input", { id: "ap-scale", type: "range", min: -3, max: 3, step: 0.05, "aria-describedby": "ap-scale-value" });
   const scaleValue = h("output", { id: "ap-scale-value", for: "ap-scale" });
@@ -53,6 +73,7 @@ export function createControls({ onChange }) {
   const [blkL, blk] = num("ap-mask-block", "Block-sparse block size (0 = off)", 0, 512, set("block"));
   const [blL, bl] = num("ap-mask-block-local", "Neighbour blocks", 0, 16, set("blockLocal"));
   const [brL, br] = num("ap-mask-block-random", "Random blocks", 0, 16, set("blockRandom"));
+  const customHint = h("p", { class: "ap-hint" });
   const customReset = h("button", { type: "button", id: "ap-mask-custom-reset", text: "Clear custom cells", onclick: () => onChange({ custom: [] }) });
   const cost = h("p", { id: "ap-mask-cost", class: "ap-readout", "aria-live": "polite" });
 
@@ -72,7 +93,7 @@ export function createControls({ onChange }) {
   const el = h("section", { id: "ap-controls", class: "ap-controls", "aria-label": "Settings" },
     h("details", { open: true },
       h("summary", { text: "Model" }),
-      h("div", { class: "ap-grid" }, headsL, heads, dL, dModel, kvL, kvHeads, seedL, seed, h("span", { class: "ap-check" }, pe, peL))),
+      about, modelBox),
     h("details", { open: true },
       h("summary", { text: "Scale and softmax saturation" }),
       h("div", { class: "ap-scale" }, h("label", { for: "ap-scale", text: "Scale" }), scale, scaleValue, reset, h("span", { class: "ap-check" }, noScale, noScaleL)),
@@ -86,17 +107,31 @@ export function createControls({ onChange }) {
       h("p", { class: "ap-hint", text: "Global tokens (see and are seen by all):" }), globals,
       h("p", { class: "ap-hint", text: "Padding (keys no query may see):" }), padding,
       h("div", { class: "ap-grid" }, blkL, blk, blL, bl, brL, br),
-      h("p", { class: "ap-hint", text: "Custom: on the “Masked scores” stage, press Enter or click a cell to remove or restore that pair." }),
+      customHint,
       customReset,
       cost));
 
-  function update(state, trace, headTrace, perMask = []) {
-    options(heads, [1, 2, 3, 4, 5, 6, 7, 8], state.heads);
-    options(dModel, Array.from({ length: 61 }, (_, i) => i + 4).filter((d) => d % state.heads === 0), state.dModel);
-    options(kvHeads, Array.from({ length: state.heads }, (_, i) => i + 1).filter((k) => state.heads % k === 0), state.kvHeads);
-    if (document.activeElement !== seed) seed.value = String(state.seed);
-    pe.checked = state.positional;
-    const dk = state.dModel / state.heads;
+  function update(state, { catalog, card, size }, trace, headTrace, perMask = []) {
+    const key = `${card.name}|${size.layers}`;
+    if (built?.key !== key) {
+      built = { key, controls: optionControls(card, onChange) };
+      const pickers = [];
+      if (catalog.models.length > 1) pickers.push(modelL, model);
+      if (size.layers > 1) pickers.push(layerL, layer);
+      modelBox.replaceChildren(...pickers, ...built.controls.flatMap((c) => c.els));
+      about.textContent = `${card.title}: ${card.description}`;
+      const maskStage = card.stages.includes(MASK_STAGE) && catalog.stages.find((s) => s.name === MASK_STAGE);
+      customHint.textContent = maskStage ? `Custom: on the “${maskStage.title}” stage, press Enter or click a cell to remove or restore that pair.` : "";
+      customHint.hidden = customReset.hidden = !maskStage;
+    }
+    options(model, catalog.models.map((m) => m.name), state.model, (name) => catalog.models.find((m) => m.name === name).title);
+    options(layer, Array.from({ length: size.layers }, (_, i) => i), state.layer, (i) => String(i + 1));
+    for (const { spec, input, few } of built.controls) {
+      if (spec.kind === "bool") input.checked = state[spec.name];
+      else if (few) options(input, validValues(spec, { ...card, ...state }), state[spec.name]);
+      else if (document.activeElement !== input) input.value = String(state[spec.name]);
+    }
+    const dk = size.headDim;
     defaultScale = 1 / Math.sqrt(dk);
     const s = state.scale ?? defaultScale;
     if (document.activeElement !== scale) scale.value = String(Math.log2(s / defaultScale));

@@ -2,6 +2,19 @@
 // explain(ctx, i, j) -> {value, lines: [string]}; ctx = {stage, trace, head, get(stageName)}.
 import { fmt } from "../../dom.js";
 
+/**
+ * The stages whose numbers each stage's explanation reads, besides the stage itself: the page
+ * asks the engine for them too. A stage not listed is explained from its own value.
+ */
+export const NEEDS = {
+  input: ["embedding", "positional"],
+  scores: ["query", "key"],
+  scaled: ["scores"],
+  masked: ["scaled"],
+  softmax: ["masked"],
+  "weighted-sum": ["softmax", "value"],
+};
+
 const MAX_TERMS = 8; // longer sums are shortened with "…"
 
 function terms(pairs, op = "×") {
@@ -20,6 +33,8 @@ export function explain(ctx, i, j) {
   const q = trace.tokens.query, k = trace.tokens.key;
   const qt = q[i]?.text ?? `#${i}`, kt = (stage === "key" || stage === "value" ? k[i] : k[j])?.text ?? `#${j}`;
   const lines = [];
+  const has = (...names) => names.every((n) => get(n));
+  if (!has(stage, ...(NEEDS[stage] ?? []))) return { value, lines: [`${stage} [${i}, ${j}] = ${fmt(value)}`] };
   switch (stage) {
     case "embedding":
       lines.push(`E["${qt}", ${j}] = ${fmt(value)}: entry ${j} of the word's embedding (the same word always gets the same vector).`);
@@ -85,6 +100,8 @@ export function explain(ctx, i, j) {
     case "output":
       lines.push(`Y["${qt}", ${j}] = C["${qt}"] · W_O[:, ${j}] = ${fmt(value)}`);
       break;
+    default:
+      lines.push(`${stage} [${i}, ${j}] = ${fmt(value)}`);
   }
   return { value, lines };
 }

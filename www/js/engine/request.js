@@ -1,0 +1,120 @@
+// From the page's state to the engine's requests, and back. Pure functions (no DOM, no worker):
+// the page asks the worker in two steps, both as `batch` calls of engine exports:
+//
+//   1. tokenizeCalls(state)                    -> the sentence's (and context's) tokens, to count them
+//   2. viewCalls(state, catalog, nq, nk, stages) -> {calls: [trace, maskInfo per mask], labels}
+//      viewOf(results, labels)                 -> {trace, perMask}
+//
+// `catalog` is the engine's `{stages, models}`; every size comes from the model's card and the
+// state's options (see state.js), never from a list here.
+import { modelOf, sizes, MAX_PAGE_TOKENS } from "../state.js";
+
+/** Step 1: tokenize the sentence, and in cross-attention the context, with the model's tokenizer. */
+export function tokenizeCalls(state) {
+  const calls = [{ method: "tokenize", args: [state.sentence, state.model] }];
+  if (state.mode === "cross") calls.push({ method: "tokenize", args: [state.context, state.model] });
+  return calls;
+}
+
+/** Why these token counts cannot be shown (a sentence for the learner), or null when they can. */
+export function countProblem(state, catalog, nq, nk) {
+  if (nq === 0) return "Type a sentence: there are no tokens to attend over yet.";
+  if (state.mode === "cross" && nk === 0) return "Type a context sentence: cross-attention takes its keys and values from it.";
+  const n = Math.max(nq, nk);
+  const most = Math.min(MAX_PAGE_TOKENS, modelOf(catalog, state.model).maxTokens);
+  if (n > most) return `This text has ${n} tokens; the playground shows at most ${most}. Shorten it to see the stages (your text is kept).`;
+  return null;
+}
+
+/** The enabled masks of this state at these lengths, each as [label, engine mask]. */
+export function maskParts(s, seqQ, seqKv) {
+  const parts = [];
+  if (s.causal) parts.push(["Causal", { kind: "causal" }]);
+  if (s.window > 0) parts.push(["Window", { kind: "window", size: s.window, causal: s.windowCausal }]);
+  if (s.globalWindow > 0) {
+    const n = Math.max(seqQ, seqKv);
+    parts.push(["Global+local", { kind: "global-local", globals: s.globals.filter((g) => g < n), size: s.globalWindow }]);
+  }
+  const pads = s.padding.filter((j) => j < seqKv);
+  if (pads.length) {
+    const keep = new Uint8Array(seqKv).fill(1);
+    for (const j of pads) keep[j] = 0;
+    parts.push(["Padding", { kind: "padding", keep }]);
+  }
+  if (s.block > 0) {
+    parts.push(["Block-sparse", { kind: "block-sparse", block: s.block, local: s.blockLocal, random: s.blockRandom, seed: s.blockSeed }]);
+  }
+  const removed = s.custom.filter(([i, j]) => i < seqQ && j < seqKv);
+  if (removed.length) {
+    const allowed = new Uint8Array(seqQ * seqKv).fill(1);
+    for (const [i, j] of removed) allowed[i * seqKv + j] = 0;
+    parts.push(["Custom", { kind: "custom", allowed }]);
+  }
+  return parts;
+}
+
+/** The engine's mask for this state at these lengths: an `all` of the enabled parts. */
+export function maskOf(s, seqQ, seqKv) {
+  const parts = maskParts(s, seqQ, seqKv).map(([, m]) => m);
+  return parts.length === 0 ? { kind: "none" } : parts.length === 1 ? parts[0] : { kind: "all", masks: parts };
+}
+
+/**
+ * The length of an axis for this model's sizes and these token counts. In self-attention there
+ * is no context, so a matrix along `key-tokens` (the context's input) has no rows.
+ */
+export function axisSize(axis, size, nq, nk, cross) {
+  switch (axis) {
+    case "query-tokens": return nq;
+    case "key-tokens": return cross ? nk : 0;
+    case "model": return size.dModel;
+    case "head": return size.headDim;
+    case "concat": return size.heads * size.headDim;
+    case "kv-concat": return size.kvHeads * size.headDim;
+    default: return 0; // an axis this page does not know: nothing fits
+  }
+}
+
+/** The rows and columns of each of the model's editable matrices in this state. */
+export function editableShapes(state, catalog, nq, nk) {
+  const card = modelOf(catalog, state.model);
+  const size = sizes(card, state);
+  const cross = state.mode === "cross";
+  return Object.fromEntries(card.editable.map((e) => [e.matrix, [axisSize(e.rows, size, nq, nk, cross), axisSize(e.cols, size, nq, nk, cross)]]));
+}
+
+/** The learner's edits that fit the current sizes and token counts (the others wait, unused). */
+export function editsFor(state, catalog, nq, nk) {
+  const shapes = editableShapes(state, catalog, nq, nk);
+  return state.edits.filter((e) => shapes[e.matrix] && e.row < shapes[e.matrix][0] && e.col < shapes[e.matrix][1]);
+}
+
+/** The trace config of this state: the model's options as top-level fields, the current layer and head only. */
+export function traceConfig(state, catalog, nq, nk, stages) {
+  const card = modelOf(catalog, state.model);
+  const config = { model: state.model, sentence: state.sentence };
+  if (state.mode === "cross") config.context = state.context;
+  for (const o of card.options) config[o.name] = state[o.name];
+  if (state.scale !== null) config.scale = state.scale;
+  config.mask = maskOf(state, nq, nk);
+  config.overrides = editsFor(state, catalog, nq, nk);
+  config.only = { layers: [state.layer], heads: [state.head], stages: [...new Set(stages)].filter((s) => card.stages.includes(s)) };
+  return config;
+}
+
+/** Step 2: the trace and each enabled mask's own count of kept pairs, as one batch. */
+export function viewCalls(state, catalog, nq, nk, stages) {
+  const parts = maskParts(state, nq, nk);
+  return {
+    calls: [
+      { method: "trace", args: [traceConfig(state, catalog, nq, nk, stages)] },
+      ...parts.map(([, mask]) => ({ method: "maskInfo", args: [mask, nq, nk] })),
+    ],
+    labels: parts.map(([label]) => label),
+  };
+}
+
+/** The batch's results as the page shows them: the trace and [label, kept pairs] per mask. */
+export function viewOf(results, labels) {
+  return { trace: results[0], perMask: labels.map((label, i) => [label, results[i + 1].allowedPairs]) };
+}
