@@ -4,8 +4,8 @@
 // Contract:
 // - Palettes: "sequential" is viridis over [min(0, lowest), max(1, highest)] (0 is exactly the lowest
 //   colour; the range widens only if the data leave [0, 1]); "diverging" is blue – near white –
-//   orange (RdBu / PuOr ends), symmetric around 0, scaled to the largest finite |value|. Any other
-//   name means "sequential" (paletteName).
+//   orange (RdBu / PuOr ends), symmetric around 0 (code(-v) mirrors code(v) exactly), scaled to the
+//   largest finite |value|. Any other name means "sequential" (paletteName).
 // - Colours come from a table of LUT_SIZE (odd) entries, so the diverging midpoint 0 is one exact
 //   entry. A value's code is its entry index; -Infinity (masked) is CODE_MASKED, NaN is CODE_NAN,
 //   +Infinity is the top entry. Masked and NaN cells have no palette colour (the painter and the
@@ -116,7 +116,8 @@ export function makeScale(palette, data, n = data.length) {
     const mid = top / 2;
     min = -maxAbs;
     max = maxAbs;
-    index = (v) => Math.round(mid + v * s);
+    // rounded away from the middle on both sides, so that -v and v are mirror entries
+    index = (v) => (v < 0 ? mid - Math.round(-v * s) : mid + Math.round(v * s));
   } else {
     min = Math.min(0, lo);
     max = Math.max(1, hi);
