@@ -46,9 +46,10 @@ function fakeContext() {
     },
   };
   for (const k of Object.keys(state)) {
-    Object.defineProperty(ctx, k, { get: () => state[k], set: (v) => {
-        state[k] = v;
-      }, enumerable: true });
+    const set = (v) => {
+      state[k] = v;
+    };
+    Object.defineProperty(ctx, k, { get: () => state[k], set, enumerable: true });
   }
   for (const op of ["clearRect", "fillRect", "strokeRect", "fillText", "beginPath", "rect", "clip", "fill", "stroke", "moveTo", "lineTo"]) {
     ctx[op] = (...args) => calls.push({ op, args, ...state, transform });
