@@ -214,7 +214,7 @@ export function createHeatmap(container, { onCell, onActivate } = {}) {
 
   // ---- input -----------------------------------------------------------------------------------
   const input = createInput(
-    { canvas, scroller, tbody: twin.table.tBodies[0], table: twin },
+    { canvas, scroller, tbody: twin.tbody, table: twin },
     {
       size: () => ({ rows: spec.rows, cols: spec.cols, highlightRow: spec.highlightRow }),
       valueAt,

@@ -1,7 +1,7 @@
 // Heatmap table twin: the same values as a plain <table> for screen readers and the "Show as table"
 // view. Builds its elements with the document it is given (nothing at import time).
 //
-// Contract: createTable(doc) -> {table, render(view, forceFill), markCursor(cursor), cellOf(target)}
+// Contract: createTable(doc) -> {table, tbody, render(view, forceFill), markCursor(cursor), cellOf(target)}
 // - table: table.ap-hm-table > caption.ap-hm-caption (the title), thead (td.ap-hm-corner,
 //   th[scope=col] per column label), tbody (tr, .ap-hm-highlight on the highlighted row >
 //   th[scope=row], td[data-row][data-col][data-value] with tabindex=-1).
@@ -164,5 +164,5 @@ export function createTable(doc) {
     return row < size.rows && col < size.cols ? { row, col, td } : null;
   }
 
-  return { table, render, markCursor, cellOf };
+  return { table, tbody, render, markCursor, cellOf };
 }
