@@ -41,7 +41,7 @@ export const DEFAULT_THEME = Object.freeze({
   family: "system-ui, sans-serif",
 });
 
-export const font = (px, bold, family) => `${bold ? "600 " : ""}${px}px ${family}`;
+const font = (px, bold, family) => `${bold ? "600 " : ""}${px}px ${family}`;
 
 /** A label fitter with its own cache: fit(ctx, text, maxW) in ctx's current font. */
 export function createFitter() {

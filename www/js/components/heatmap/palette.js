@@ -48,7 +48,7 @@ function interpolate(stops, u) {
 }
 
 /** WCAG relative luminance of an sRGB colour [r, g, b] (0..255). */
-export function luminance([r, g, b]) {
+function luminance([r, g, b]) {
   const lin = (c) => {
     const s = c / 255;
     return s <= 0.04045 ? s / 12.92 : ((s + 0.055) / 1.055) ** 2.4;
