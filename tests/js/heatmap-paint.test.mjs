@@ -110,6 +110,11 @@ test("a full render draws the labels, the title and the colour-scale legend", ()
   const t = texts(ctx);
   for (const s of [...rowLabels, ...colLabels]) assert.equal(t.filter((x) => x === s).length, 1, `label ${s} drawn once`);
   assert.ok(t.includes("Attention weights"));
+  // a title longer than a label is kept whole when it fits
+  const long = fakeContext();
+  const title = "Attention weights of layer 1, head 2, for a sentence of forty tokens";
+  paintMatrix(long, { rows: 2, cols: 2, data: ramp(4) }, { width: 900, height: 300, title });
+  assert.ok(texts(long).includes(title));
   // the legend: a gradient through the 11 viridis stops, ticks at both ends and the middle
   const bar = ctx.calls.find((c) => c.op === "fillRect" && typeof c.fillStyle === "object");
   assert.ok(bar, "legend bar");

@@ -32,6 +32,8 @@ test("fitLabel cuts with an ellipsis to the width", () => {
   assert.equal(fitLabel("kitten", 40, measure), "kit\u2026");
   assert.equal(fitLabel("kitten", 15, measure), "", "not even one character and the ellipsis");
   assert.equal(fitLabel("k".repeat(60), 10_000, measure), "k".repeat(LABEL_CHARS) + "\u2026", "long labels are cut first");
+  assert.equal(fitLabel("k".repeat(60), 10_000, measure, Infinity), "k".repeat(60), "unless told otherwise (titles)");
+  assert.equal(fitLabel("k".repeat(60), 305, measure, Infinity), "k".repeat(29) + "\u2026");
 });
 
 test("describeCell says where the cursor is and what it holds", () => {

@@ -43,14 +43,14 @@ export const DEFAULT_THEME = Object.freeze({
 
 const font = (px, bold, family) => `${bold ? "600 " : ""}${px}px ${family}`;
 
-/** A label fitter with its own cache: fit(ctx, text, maxW) in ctx's current font. */
+/** A label fitter with its own cache: fit(ctx, text, maxW, maxChars?) in ctx's current font. */
 export function createFitter() {
   const cache = new Map();
-  return (ctx, text, maxW) => {
-    const key = `${ctx.font}|${maxW}|${text}`;
+  return (ctx, text, maxW, maxChars = LABEL_CHARS) => {
+    const key = `${ctx.font}|${maxW}|${maxChars}|${text}`;
     let out = cache.get(key);
     if (out === undefined) {
-      out = fitLabel(text, maxW, (s) => ctx.measureText(s).width);
+      out = fitLabel(text, maxW, (s) => ctx.measureText(s).width, maxChars);
       if (cache.size > 4000) cache.clear();
       cache.set(key, out);
     }
@@ -312,7 +312,7 @@ export function paintMatrix(ctx, matrix, options = {}) {
     ctx.fillStyle = theme.fg;
     ctx.textAlign = "left";
     ctx.textBaseline = "middle";
-    ctx.fillText(fit(ctx, title, width - 4), 2, lay.titleBox.h / 2);
+    ctx.fillText(fit(ctx, title, width - 4, Infinity), 2, lay.titleBox.h / 2);
   }
   paintGrid(ctx, {
     rows,

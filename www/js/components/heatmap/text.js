@@ -6,8 +6,9 @@
 //   "-0.00" (a value that rounds to zero shows without its sign).
 // - displayLabel(raw, i): the label as shown: missing (undefined/null) -> the index i, "" -> "∅",
 //   whitespace only -> "␣", anything else as it is (String(raw)).
-// - fitLabel(text, maxW, measure): the label cut to LABEL_CHARS characters, then shortened until
-//   measure(s) <= maxW, with "…" where it was cut; "" when not even "…" plus one character fits.
+// - fitLabel(text, maxW, measure, maxChars = LABEL_CHARS): the text cut to maxChars characters, then
+//   shortened until measure(s) <= maxW, with "…" where it was cut; "" when not even "…" plus one
+//   character fits.
 // - describeCell(p, rowLabel, colLabel, value, digits): the live-region sentence for a cell.
 
 export const MINUS_INFINITY = "\u2212\u221e";
@@ -32,10 +33,10 @@ export function displayLabel(raw, i) {
 }
 
 /** The label cut to fit maxW as measured by measure(string) -> width. */
-export function fitLabel(text, maxW, measure) {
-  let s = text.length > LABEL_CHARS ? text.slice(0, LABEL_CHARS) + "\u2026" : text;
+export function fitLabel(text, maxW, measure, maxChars = LABEL_CHARS) {
+  let s = text.length > maxChars ? text.slice(0, maxChars) + "\u2026" : text;
   if (measure(s) > maxW) {
-    let t = text.slice(0, LABEL_CHARS);
+    let t = text.slice(0, maxChars);
     while (t.length > 0 && measure(t + "\u2026") > maxW) t = t.slice(0, -1);
     s = t.length ? t + "\u2026" : "";
   }
