@@ -110,7 +110,7 @@ export function makeScale(palette, data, n = data.length) {
   const top = LUT_SIZE - 1;
   let min;
   let max;
-  let index;
+  let index; // finite v -> LUT index, before clamping
   if (name === "diverging") {
     const s = maxAbs > 0 ? top / (2 * maxAbs) : 0;
     const mid = top / 2;
@@ -128,7 +128,8 @@ export function makeScale(palette, data, n = data.length) {
     if (v === -Infinity) return CODE_MASKED;
     if (v !== v) return CODE_NAN;
     if (v === Infinity) return top;
-    return Math.min(top, Math.max(0, index(v)));
+    const c = index(v);
+    return c < 0 ? 0 : c > top ? top : c;
   };
   const table = LUTS[name];
   return {
