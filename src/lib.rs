@@ -6,8 +6,10 @@
 //! - [`kernels`]: fast kernels on flat f32 slices (scalar, 4-lane vector, tiled online softmax),
 //!   each tested against the reference.
 //! - [`model`] and [`trace`]: the toy model and the per-stage trace the playground page shows.
+//! - [`backend`]: which engine computes a request (the CPU kernels today; WebGPU slots in here).
 //! - `wasm` (wasm32 only): the JavaScript API, a thin layer over the above.
 
+pub mod backend;
 pub mod error;
 pub mod kernels;
 pub mod mask;
