@@ -248,21 +248,24 @@ pub(crate) fn check_at(mask: &Mask, seq_q: usize, seq_kv: usize) -> Result<(), E
         Mask::All(masks) | Mask::Any(masks) => {
             masks.iter().try_for_each(|m| check_at(m, seq_q, seq_kv))
         }
-        Mask::Custom { allowed } => {
-            entries("custom mask (queries x keys)", allowed.len(), seq_q, seq_kv)
-        }
+        Mask::Custom { allowed } => entries(
+            "custom mask: `allowed` (queries x keys)",
+            allowed.len(),
+            seq_q,
+            seq_kv,
+        ),
         Mask::BlockSparse { block, pattern } if *block > 0 => {
             let key_blocks = seq_kv.div_ceil(*block);
             match pattern {
                 BlockPattern::Layout(layout) => entries(
-                    "block-sparse layout (query blocks x key blocks)",
+                    "block-sparse mask: `layout` (query blocks x key blocks)",
                     layout.len(),
                     seq_q.div_ceil(*block),
                     key_blocks,
                 ),
                 BlockPattern::Generated { random, .. } if *random > key_blocks => {
                     Err(Error::Mask(format!(
-                        "block-sparse random ({random}) must be at most the number of key blocks, ceil({seq_kv} keys / block {block}) = {key_blocks}"
+                        "block-sparse mask: `random` ({random}) must be at most the number of key blocks, ceil({seq_kv} keys / block {block}) = {key_blocks}"
                     )))
                 }
                 _ => Ok(()),
