@@ -46,36 +46,25 @@ struct Kind {
     kind: String,
 }
 
-// One struct per kind; `kind` is a field of each so that the unknown-field check accepts it.
+// One struct per kind, without `kind` (read above, and accepted by the unknown-field check).
 #[derive(Deserialize)]
-struct Plain {
-    #[allow(dead_code)]
-    kind: String,
-}
+struct Plain {}
 #[derive(Deserialize)]
 struct Padding {
-    #[allow(dead_code)]
-    kind: String,
     keep: Bits,
 }
 #[derive(Deserialize)]
 struct Window {
-    #[allow(dead_code)]
-    kind: String,
     size: Count,
     causal: Option<bool>,
 }
 #[derive(Deserialize)]
 struct GlobalLocal {
-    #[allow(dead_code)]
-    kind: String,
     globals: Vec<Count>,
     size: Count,
 }
 #[derive(Deserialize)]
 struct BlockSparse {
-    #[allow(dead_code)]
-    kind: String,
     block: Count,
     layout: Option<Bits>,
     local: Option<Count>,
@@ -85,21 +74,15 @@ struct BlockSparse {
 }
 #[derive(Deserialize)]
 struct Strided {
-    #[allow(dead_code)]
-    kind: String,
     stride: Count,
     causal: Option<bool>,
 }
 #[derive(Deserialize)]
 struct Custom {
-    #[allow(dead_code)]
-    kind: String,
     allowed: Bits,
 }
 #[derive(Deserialize)]
 struct List {
-    #[allow(dead_code)]
-    kind: String,
     #[serde(with = "serde_wasm_bindgen::preserve")]
     masks: JsValue,
 }
@@ -132,7 +115,7 @@ fn parse(v: &JsValue, path: &str, depth: usize) -> Result<Mask, String> {
         path: &str,
         kind: &str,
     ) -> Result<T, String> {
-        parse_object(v).map_err(|e| match e {
+        parse_object(v, &["kind"]).map_err(|e| match e {
             ParseError::NotObject => format!("{path} must be an object"),
             ParseError::UnknownField { key, fields } => format!(
                 "{path} of kind \"{kind}\" has an unknown field \"{key}\"; its fields are: {}",

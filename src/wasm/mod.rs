@@ -209,7 +209,7 @@ pub(crate) enum ParseError {
     NotObject,
     UnknownField {
         key: String,
-        fields: &'static [&'static str],
+        fields: Vec<&'static str>,
     },
     /// `path` is the field inside the object (`size`, `globals[2]`), empty for the object itself.
     Field {
@@ -231,17 +231,22 @@ impl ParseError {
 }
 
 /// Parses one level of an options object into `T`. serde-wasm-bindgen only looks up the fields
-/// a struct has, so unknown keys (a typo such as `head_dim`) are refused here first; nested
+/// a struct has, so unknown keys (a typo such as `head_dim`) are refused here first (`extra`:
+/// keys the caller has read itself, such as a mask's `kind`); nested
 /// objects that need the same care are `JsValue` fields (`serde_wasm_bindgen::preserve`) that the
 /// caller parses with this function in turn, under their path.
-pub(crate) fn parse_object<T: DeserializeOwned>(v: &JsValue) -> Result<T, ParseError> {
+pub(crate) fn parse_object<T: DeserializeOwned>(
+    v: &JsValue,
+    extra: &[&'static str],
+) -> Result<T, ParseError> {
     if !is_object(v) {
         return Err(ParseError::NotObject);
     }
     let fields = fields_of::<T>();
     for key in Object::keys::<JsValue>(v.unchecked_ref()).iter() {
         let key = key.as_string().unwrap_or_default();
-        if !fields.contains(&key.as_str()) {
+        if !fields.contains(&key.as_str()) && !extra.contains(&key.as_str()) {
+            let fields = extra.iter().chain(fields).copied().collect();
             return Err(ParseError::UnknownField { key, fields });
         }
     }
@@ -263,7 +268,7 @@ pub(crate) fn parse_object<T: DeserializeOwned>(v: &JsValue) -> Result<T, ParseE
 /// [`parse_object`] for a top-level argument, with messages that start with `what`
 /// ("attention options: unknown field `head_dim`, expected one of heads, ...").
 pub(crate) fn options<T: DeserializeOwned>(what: &str, v: &JsValue) -> Result<T, JsError> {
-    parse_object(v).map_err(|e| {
+    parse_object(v, &[]).map_err(|e| {
         js_err(match e {
             ParseError::NotObject => format!("{what} must be an object, got {}", describe(v)),
             ParseError::UnknownField { key, fields } => format!(

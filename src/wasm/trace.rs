@@ -92,7 +92,7 @@ struct OnlySpec {
 
 /// A nested object of the trace config, parsed under its path (`overrides[2]`, `only`).
 fn nested<T: serde::de::DeserializeOwned>(v: &JsValue, path: &str) -> Result<T, JsError> {
-    parse_object(v).map_err(|e| {
+    parse_object(v, &[]).map_err(|e| {
         js_err(match e {
             ParseError::NotObject => {
                 format!(
