@@ -877,7 +877,7 @@ async fn every_export_refuses_hostile_values_with_a_clear_error_and_keeps_workin
     let config = json(
         r#"{"sentence":"the cat sat","context":"a dog ran","dModel":16,"heads":2,"kvHeads":1,"seed":3,
             "positional":true,"scale":0.5,"mask":{"kind":"causal"},
-            "overrides":[{"matrix":"wq","row":0,"col":0,"value":1}],
+            "overrides":[{"matrix":"wq","layer":0,"row":0,"col":0,"value":1}],
             "only":{"layers":[0],"heads":[0],"stages":["softmax"]}}"#,
     );
     assert!(
@@ -912,6 +912,11 @@ async fn every_export_refuses_hostile_values_with_a_clear_error_and_keeps_workin
             &["overrides", "0", "matrix"],
             Field::Text { required: true },
             &["matrix"],
+        ),
+        (
+            &["overrides", "0", "layer"],
+            Field::Count { required: false },
+            &["layer"],
         ),
         (
             &["overrides", "0", "row"],
@@ -993,6 +998,11 @@ async fn every_export_refuses_hostile_values_with_a_clear_error_and_keeps_workin
             &["context"][..],
             JsValue::from("a ".repeat(3000)),
             &["context"][..],
+        ),
+        (
+            &["overrides", "0", "layer"][..],
+            JsValue::from(1),
+            &["layer"][..],
         ),
         (
             &["overrides", "0", "matrix"][..],

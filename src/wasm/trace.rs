@@ -78,6 +78,8 @@ struct TraceConfig {
 #[derive(Deserialize)]
 struct OverrideSpec {
     matrix: String,
+    /// Today's trace API (crate::model::Override) has no layer: only layer 0 is accepted.
+    layer: Option<Count>,
     row: Count,
     col: Count,
     value: f64,
@@ -180,6 +182,11 @@ fn parse_config(config: &JsValue) -> Result<TraceInput, JsError> {
             .enumerate()
             .map(|(i, o)| {
                 let o: OverrideSpec = nested(&o, &format!("overrides[{i}]"))?;
+                if let Some(Count(l @ 1..)) = o.layer {
+                    return Err(js_err(format!(
+                        "trace config: overrides[{i}].layer: layer {l} does not exist; the toy model has 1 layer (layer 0)"
+                    )));
+                }
                 Ok(Override {
                     matrix: Param::parse(&o.matrix)?,
                     row: o.row.0,
