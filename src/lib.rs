@@ -8,8 +8,10 @@
 //! - [`model`]: models behind one trait (the toy model first), each with its card: sizes, stages,
 //!   editable matrices, options.
 //! - [`trace`]: the stage vocabulary and the per-layer, per-head, per-stage trace of any model.
+//! - [`backend`]: which engine computes a request (the CPU kernels today; WebGPU slots in here).
 //! - `wasm` (wasm32 only): the JavaScript API, a thin layer over the above.
 
+pub mod backend;
 pub mod error;
 pub mod kernels;
 pub mod mask;

@@ -22,8 +22,9 @@ use std::ops::Range;
 
 /// Tile edge used when a mask is summarised (`stats`).
 const STATS_TILE: usize = 64;
-/// Masks nest (`All`, `Any`); deeper nesting than this is refused rather than risking the stack.
-const MAX_DEPTH: usize = 16;
+/// Masks nest (`All`, `Any`); deeper nesting than this is refused rather than risking the stack
+/// (the wasm layer refuses it while parsing, before it recurses).
+pub const MAX_DEPTH: usize = 16;
 
 /// Which keys each query may attend to. Combine masks with [`Mask::All`] (logical AND).
 #[derive(Debug, Clone, PartialEq)]

@@ -112,3 +112,24 @@ fn kernel_names_parse_and_unknown_ones_are_listed() {
         "{err}"
     );
 }
+
+#[test]
+fn backend_names_parse_and_unknown_ones_list_the_accepted_names() {
+    use attention_playground::backend::{Backend, BackendChoice};
+    assert_eq!(BackendChoice::parse("auto").unwrap(), BackendChoice::Auto);
+    assert_eq!(BackendChoice::parse("cpu").unwrap(), BackendChoice::Cpu);
+    let err = BackendChoice::parse("gpu").unwrap_err().to_string();
+    assert!(
+        err.contains("unknown backend \"gpu\"") && err.contains("auto, cpu"),
+        "{err}"
+    );
+    // Today every choice is served by the CPU kernels, with the kernel attention() runs.
+    for seq_q in [1, 3, 4, 512] {
+        let s = shape(8, 2, seq_q, 64);
+        for choice in BackendChoice::ALL {
+            let backend = Backend::choose(&s, choice);
+            assert_eq!(backend, Backend::Cpu);
+            assert_eq!(backend.kernel(&s), Kernel::best_for(&s));
+        }
+    }
+}

@@ -19,7 +19,7 @@ async fn the_pool_starts_with_two_threads_and_the_parallel_kernels_match_the_ref
         .await
         .expect("the thread pool starts");
     assert_eq!(rayon::current_num_threads(), 2);
-    let info = wasm::build_info();
+    let info = wasm::build_info(wasm_bindgen::JsValue::UNDEFINED).unwrap();
     let get = |k: &str| js_sys::Reflect::get(&info, &k.into()).unwrap();
     assert_eq!(get("threads").as_f64(), Some(2.0));
     assert_eq!(get("atomics").as_bool(), Some(true));

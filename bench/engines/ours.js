@@ -11,13 +11,14 @@ export async function setup({ build, threads, shape, mask, inputs }) {
     if (!poolStarted) await ap.initThreadPool(threads);
     poolStarted = true;
   } else if (threads !== 1) throw new Error(`build ${build} has no threads`);
-  const info = ap.buildInfo();
+  // The kernel attention() runs for this shape (rows for decoding without threads, tiled else).
+  const info = ap.buildInfo({ heads: shape.heads, kvHeads: shape.kvHeads, seqQ: shape.seqQ, seqKv: shape.seqKv, headDim: shape.headDim });
   const m = engineMask(mask, shape);
   const opts = { heads: shape.heads, kvHeads: shape.kvHeads, headDim: shape.headDim, mask: m };
   const maskInfo = ap.maskInfo(m, shape.seqQ, shape.seqKv);
   const { q, k, v } = inputs;
   return {
     run: () => ap.attention(q, k, v, opts),
-    info: { simd: info.simd, threads: info.threads, kernel: info.defaultKernel, allowedPairs: maskInfo.allowedPairs, totalPairs: maskInfo.totalPairs },
+    info: { simd: info.simd, threads: info.threads, kernel: info.kernel, allowedPairs: maskInfo.allowedPairs, totalPairs: maskInfo.totalPairs },
   };
 }

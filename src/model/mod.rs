@@ -104,11 +104,14 @@ pub struct Override {
     pub value: f32,
 }
 
-/// An editable matrix as the page shows it: its title and what its rows and columns stand for.
+/// An editable matrix as the page shows it: its title, the stage that uses it, and what its rows
+/// and columns stand for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Editable {
     pub matrix: Param,
     pub title: &'static str,
+    /// The stage this matrix makes (X: the input; W_Q: the queries; W_O: the output).
+    pub stage: Stage,
     pub rows: Axis,
     pub cols: Axis,
 }

@@ -97,9 +97,10 @@ pub fn card(c: &ToyConfig) -> ModelCard {
             divides,
         }
     };
-    let editable = |matrix, title, rows, cols| Editable {
+    let editable = |matrix, title, stage, rows, cols| Editable {
         matrix,
         title,
+        stage,
         rows,
         cols,
     };
@@ -116,12 +117,18 @@ pub fn card(c: &ToyConfig) -> ModelCard {
         head_dim: c.d_model / c.heads.max(1),
         stages: Stage::ALL.to_vec(),
         editable: vec![
-            editable(Param::X, "X", Axis::QueryTokens, Axis::Model),
-            editable(Param::XContext, "X (context)", Axis::KeyTokens, Axis::Model),
-            editable(Param::Wq, "W_Q", Axis::Model, Axis::Concat),
-            editable(Param::Wk, "W_K", Axis::Model, Axis::KvConcat),
-            editable(Param::Wv, "W_V", Axis::Model, Axis::KvConcat),
-            editable(Param::Wo, "W_O", Axis::Concat, Axis::Model),
+            editable(Param::X, "X", Stage::Input, Axis::QueryTokens, Axis::Model),
+            editable(
+                Param::XContext,
+                "X (context)",
+                Stage::Input,
+                Axis::KeyTokens,
+                Axis::Model,
+            ),
+            editable(Param::Wq, "W_Q", Stage::Query, Axis::Model, Axis::Concat),
+            editable(Param::Wk, "W_K", Stage::Key, Axis::Model, Axis::KvConcat),
+            editable(Param::Wv, "W_V", Stage::Value, Axis::Model, Axis::KvConcat),
+            editable(Param::Wo, "W_O", Stage::Output, Axis::Concat, Axis::Model),
         ],
         options: vec![
             OptionSpec {

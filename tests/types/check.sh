@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Type-checks tests/types/example.ts, which uses every export as README.md shows it, against the
+# .d.ts that wasm-bindgen emits for the package (the typescript_custom_sections in src/wasm/).
+# Builds the crate for wasm32 (debug), runs wasm-bindgen --target web into the cache, then the
+# pinned tsc (node_modules/.bin/tsc) with --noEmit --strict. The example's @ts-expect-error lines
+# make the check fail if the declarations fall back to `any`.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/../.." && pwd)
+cd "$root"
+export PATH="$HOME/.cargo/bin:$PATH"
+AP_CACHE=${AP_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/attention-playground}
+target="$AP_CACHE/types/target"
+out="$AP_CACHE/types/pkg"
+
+CARGO_TARGET_DIR="$target" cargo build --quiet --lib --target wasm32-unknown-unknown
+rm -rf "$out" && mkdir -p "$out"
+wasm-bindgen --target web --out-dir "$out" "$target/wasm32-unknown-unknown/debug/attention_playground.wasm"
+cat >"$out/tsconfig.json" <<JSON
+{
+  "compilerOptions": {
+    "strict": true, "noEmit": true, "target": "es2022", "module": "esnext",
+    "moduleResolution": "bundler", "lib": ["es2022", "dom"], "skipLibCheck": false,
+    "baseUrl": ".", "paths": { "attention-playground": ["./attention_playground.d.ts"] }
+  },
+  "files": ["$root/tests/types/example.ts"]
+}
+JSON
+node_modules/.bin/tsc --noEmit --strict -p "$out/tsconfig.json"
+echo "types: tests/types/example.ts type-checks against $out/attention_playground.d.ts"
