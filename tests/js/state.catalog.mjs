@@ -1,5 +1,5 @@
-// A catalogue as the engine's init reports it ({stages, models}, see /work/plan/CONTRACT.md ->
-// the models() and stages() exports): the toy model with its options, and a fixed-size 6-layer,
+// A catalogue as the engine's init reports it ({stages, models}, see
+// the models() and stages() declarations in src/wasm/info.rs): the toy model with its options, and a fixed-size 6-layer,
 // 12-head encoder with stages the toy model lacks. The unit tests check the page against it.
 const stage = (name, perHead, rowAxis, colAxis) => ({ name, title: `Title of ${name}`, formula: `f(${name})`, caption: `About ${name}.`, perHead, rowAxis, colAxis });
 
@@ -29,12 +29,12 @@ export const TOY = {
   maxTokens: 1024, layers: 1, heads: 2, kvHeads: 2, dModel: 16, headDim: 8,
   stages: TOY_STAGES,
   editable: [
-    { matrix: "x", title: "X", rows: "query-tokens", cols: "model" },
-    { matrix: "x-context", title: "X (context)", rows: "key-tokens", cols: "model" },
-    { matrix: "wq", title: "W_Q", rows: "model", cols: "concat" },
-    { matrix: "wk", title: "W_K", rows: "model", cols: "kv-concat" },
-    { matrix: "wv", title: "W_V", rows: "model", cols: "kv-concat" },
-    { matrix: "wo", title: "W_O", rows: "concat", cols: "model" },
+    { matrix: "x", stage: "input", title: "X", rows: "query-tokens", cols: "model" },
+    { matrix: "x-context", stage: "input", title: "X (context)", rows: "key-tokens", cols: "model" },
+    { matrix: "wq", stage: "query", title: "W_Q", rows: "model", cols: "concat" },
+    { matrix: "wk", stage: "key", title: "W_K", rows: "model", cols: "kv-concat" },
+    { matrix: "wv", stage: "value", title: "W_V", rows: "model", cols: "kv-concat" },
+    { matrix: "wo", stage: "output", title: "W_O", rows: "concat", cols: "model" },
   ],
   options: [
     { name: "dModel", kind: "int", min: 4, max: 64, default: 16, multipleOf: "heads", title: "d_model" },
@@ -49,7 +49,7 @@ export const ENCODER = {
   name: "encoder", title: "A pretrained encoder", description: "Six layers, twelve heads, subword tokens.", tokens: "subword",
   maxTokens: 128, layers: 6, heads: 12, kvHeads: 12, dModel: 768, headDim: 64,
   stages: [...TOY_STAGES.filter((n) => n !== "positional"), "residual", "layer-norm", "feed-forward"],
-  editable: [{ matrix: "x", title: "X", rows: "query-tokens", cols: "model" }, { matrix: "wo", title: "W_O", rows: "concat", cols: "model" }],
+  editable: [{ matrix: "x", stage: "input", title: "X", rows: "query-tokens", cols: "model" }, { matrix: "wo", stage: "output", title: "W_O", rows: "concat", cols: "model" }],
   options: [],
 };
 

@@ -301,7 +301,9 @@ export function mount(root, initial, { catalog, compute, onChange = () => {} }) 
     follow.update(state, trace, matrixOf(shown, WEIGHTS_STAGE), headTrace);
     controls.update(state, { catalog, card: model, size }, trace, headTrace, shown.perMask);
     const choices = weightMatrices(catalog, state.model).filter((e) => layerOf(shown).weights.some((w) => w.matrix === e.matrix));
-    weightShown = weights.update(choices, state.weight, { trace, layer: shown.layer, head: shown.head, weights: layerOf(shown).weights, kvHead: headTrace?.kvHead });
+    // A stage made by a weight (W_Q for the queries) shows that one; other stages the learner's pick.
+    const own = choices.find((e) => e.stage === state.stage);
+    weightShown = weights.update(choices, own?.matrix ?? state.weight, { trace, layer: shown.layer, head: shown.head, weights: layerOf(shown).weights, kvHead: headTrace?.kvHead });
     renderEdit();
     if (!explainBox.dataset.row) showCell(null);
     finish();

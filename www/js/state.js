@@ -68,21 +68,9 @@ export function weightMatrices(catalog, model) {
   return modelOf(catalog, model).editable.filter((e) => !TOKEN_AXES.has(e.rows) && !TOKEN_AXES.has(e.cols));
 }
 
-/**
- * The editable matrix that a stage shows, if any: the attention's input, that is an editable
- * matrix along the stage's axes when the stage is the last layer stage with those axes before
- * the model's first per-head stage (for the toy model: X on "input", not on "embedding").
- */
+/** The editable matrix along the tokens that a stage makes and shows, if any (the toy model: X on "input"). */
 export function editableOn(catalog, model, stage) {
-  const card = modelOf(catalog, model);
-  const order = card.stages.map((n) => catalog.stages.find((s) => s.name === n)).filter(Boolean);
-  const firstHead = order.findIndex((s) => s.perHead);
-  const before = firstHead === -1 ? order : order.slice(0, firstHead);
-  const info = before.find((s) => s.name === stage);
-  if (!info) return null;
-  const last = before.findLast((s) => s.rowAxis === info.rowAxis && s.colAxis === info.colAxis);
-  if (last !== info) return null;
-  return card.editable.find((e) => e.rows === info.rowAxis && e.cols === info.colAxis) ?? null;
+  return modelOf(catalog, model).editable.find((e) => e.stage === stage && e.rows === "query-tokens") ?? null;
 }
 
 /**
