@@ -230,3 +230,10 @@ test("hostile URLs never throw and give a valid state", () => {
   assert.deepEqual([m.model, m.head, m.layer], ["encoder", 11, 5]);
   assert.deepEqual(fromQuery("e=x:1:2:3:99", CATALOG).edits, [], "an edit of a layer the model lacks");
 });
+
+test("links made before the options took their own names still open the same view", () => {
+  const s = fromQuery("s=a+b+c&nh=4&d=32&kv=2&pe=0&h=3", CATALOG);
+  assert.deepEqual([s.heads, s.dModel, s.kvHeads, s.positional, s.head], [4, 32, 2, false, 3]);
+  assert.equal(fromQuery("nh=4&heads=2", CATALOG).heads, 2, "the new key wins");
+  assert.ok(!toQuery(s, CATALOG).includes("nh="), "old keys are never written");
+});

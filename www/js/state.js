@@ -256,9 +256,13 @@ export function toQuery(s, catalog) {
   return p.toString();
 }
 
+// The toy model's option keys in links made before options took their own names; read, never written.
+const OLD_KEYS = { nh: "heads", d: "dModel", kv: "kvHeads", pe: "positional" };
+
 /** Reads a state from a query string; anything malformed falls back to its default. */
 export function fromQuery(query, catalog) {
   const p = new URLSearchParams(String(query ?? "").replace(/^[#?]/, ""));
+  for (const [old, key] of Object.entries(OLD_KEYS)) if (p.has(old) && !p.has(key)) p.set(key, p.get(old));
   const partial = {};
   for (const [field, key] of Object.entries(keysOf(catalog, p.get(KEYS.model)))) {
     if (!p.has(key)) continue;
