@@ -199,7 +199,8 @@ test("a build that fails to load falls back to the next, with a console note; no
   await context.close();
 
   const none = await browser.newContext();
-  await none.route("**/engine/**", (r) => r.fulfill({ status: 404, body: "gone" }));
+  // Every engine build (the site's /engine/<build>/ folders; the page's own js/engine/ modules stay).
+  await none.route((url) => url.pathname.startsWith("/engine/"), (r) => r.fulfill({ status: 404, body: "gone" }));
   const q = await none.newPage();
   await q.goto(isolated.url);
   await q.waitForSelector("#playground[data-ready='true']");
