@@ -42,9 +42,12 @@ shared_key=$({
   wasm-opt --version
 } | sha256sum | cut -c1-16)
 
-report=()
 mkdir -p "$AP_CACHE/engines"
-for build in "${builds[@]}"; do
+logs=$(mktemp -d)
+trap 'rm -rf "$logs"' EXIT
+
+build_one() { # build: compiles one build into the cache unless its key is there, then copies it to $out
+  local build=$1 flags toolchain extra key cached dest t0 target_dir tmp
   flags=$(build_flags "$build")
   toolchain=$(build_toolchain "$build")
   read -ra extra <<<"$(build_cargo_args "$build")"
@@ -52,7 +55,7 @@ for build in "${builds[@]}"; do
   cached="$AP_CACHE/engines/$build-$key"
   dest="$out/engine/$build"
   if [ ! -f "$cached/attention_playground_bg.wasm" ]; then
-    echo "build-engines: $build (inputs changed: cargo, wasm-bindgen, wasm-opt -O3)"
+    echo "build-engines: $build: inputs changed, building (cargo, wasm-bindgen, wasm-opt -O3)"
     t0=$(ms)
     target_dir="$AP_CACHE/engine-$build"
     RUSTUP_TOOLCHAIN=$toolchain RUSTFLAGS="$flags" CARGO_TARGET_DIR="$target_dir" \
@@ -64,9 +67,9 @@ for build in "${builds[@]}"; do
     wasm-opt -O3 --detect-features "$tmp/attention_playground_bg.wasm" -o "$tmp/attention_playground_bg.wasm"
     # Another checkout may have finished the same key meanwhile: either copy is the same build.
     mv -T "$tmp" "$cached" 2>/dev/null || rm -rf "$tmp"
-    report+=("$build built in $(secs "$t0")")
+    echo "$build built in $(secs "$t0")" >"$logs/$build.report"
   else
-    report+=("$build unchanged")
+    echo "$build unchanged" >"$logs/$build.report"
   fi
   touch "$cached"
   rm -rf "$dest"
@@ -74,6 +77,27 @@ for build in "${builds[@]}"; do
   cp "$cached"/* "$dest/"
   # Keep the most recently used outputs of this build, drop older ones.
   ls -dt "$AP_CACHE/engines/$build-"???????????????? 2>/dev/null | tail -n +$((KEEP + 1)) | xargs -r rm -rf
+}
+
+# Builds that must compile run $AP_ENGINE_JOBS at a time (default: the number of cores). Each
+# ends in a long single-threaded step (the crate's one codegen unit with LTO, then parts of
+# wasm-opt), so two at a time keep two cores busy where one after the other leaves one idle.
+jobs=${AP_ENGINE_JOBS:-$(nproc)}
+failed=()
+running=0
+declare -A pids=()
+for build in "${builds[@]}"; do
+  if [ "$running" -ge "$jobs" ]; then wait -n || true; running=$((running - 1)); fi
+  build_one "$build" >"$logs/$build.log" 2>&1 &
+  pids[$build]=$!
+  running=$((running + 1))
 done
+for build in "${builds[@]}"; do
+  if ! wait "${pids[$build]}"; then failed+=("$build"); fi
+  cat "$logs/$build.log"
+done
+report=()
+for build in "${builds[@]}"; do report+=("$(cat "$logs/$build.report" 2>/dev/null || echo "$build FAILED")"); done
 summary=$(printf '%s, ' "${report[@]}")
 echo "build-engines: ${summary%, } (total $(secs "$started"))"
+if [ ${#failed[@]} -gt 0 ]; then echo "build-engines: failed: ${failed[*]}" >&2; exit 1; fi
