@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # The gate (`make check`, and the first step of `make test`): fast checks that need no browser.
 #   1. cargo fmt --check
-#   2. clippy with warnings as errors on every flavour the crate is built in: native (all
+#   2. the page's headers: the CSP in www/index.html's <meta> equals Trunk.toml's
+#   3. ESLint (pinned in package.json, rules in eslint.config.js) over www/, bench/, tests/, scripts/
+#   4. node --test tests/js/: the unit tests of the page's pure modules
+#   5. clippy with warnings as errors on every flavour the crate is built in: native (all
 #      targets, without and with --features threads), wasm32 with the relaxed-SIMD flags (the
-#      widest single-threaded cfg), and the threaded wasm build (nightly, build-std, atomics)
-#   3. the page's headers: the CSP in www/index.html's <meta> equals Trunk.toml's
-#   4. ESLint (pinned in package.json, rules in eslint.config.js) over www/, bench/, tests/, scripts/
-#   5. node --test tests/js/: the unit tests of the page's pure modules
+#      widest single-threaded cfg) and its tests, and the threaded wasm build (nightly,
+#      build-std, atomics) and its tests
 # Prints each step's time and the total; stops at the first failing step. Each clippy flavour has
 # its own target folder in $AP_CACHE, so they never invalidate each other and a warm run only
 # re-checks this crate. The counts go to target/check-summary.txt.
@@ -66,14 +67,15 @@ unit_tests() {
   return $rc
 }
 
+# The quick steps first, so a formatting or lint slip shows in seconds.
 step "cargo fmt --check" cargo fmt --all --check
+step "CSP: www/index.html's <meta> equals Trunk.toml's header" node scripts/headers.mjs --check www/index.html
+step "eslint (eslint.config.js)" eslint --max-warnings 0 .
+step "node --test tests/js/ (unit tests)" unit_tests
 step "clippy native, all targets" clippy native --all-targets
 step "clippy native, all targets, --features threads" clippy native --all-targets --features threads
 step "clippy wasm32 ($(build_flags relaxed))" clippy_wasm relaxed
 step "clippy wasm32 threaded ($NIGHTLY, build-std, atomics)" clippy_wasm threads-relaxed
-step "CSP: www/index.html's <meta> equals Trunk.toml's header" node scripts/headers.mjs --check www/index.html
-step "eslint (eslint.config.js)" eslint --max-warnings 0 .
-step "node --test tests/js/ (unit tests)" unit_tests
 
 echo "check: all passed in $(secs "$started")"
 echo "gate: all passed in $(secs "$started")" >>"$summary"

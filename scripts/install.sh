@@ -26,9 +26,9 @@ say() { printf '\033[1minstall:\033[0m %s (%s)\n' "$1" "$(date +%H:%M:%S)"; }
 logs=$(mktemp -d)
 trap 'rm -rf "$logs"' EXIT
 jobs_started=()
-background() { # name command...: runs a download step beside the compiles; `finish name` waits for it
-  say "$1 (in the background)"
-  local name=$1; shift
+background() { # name label command...: runs a download step beside the compiles; `finish name` waits for it
+  say "$2 (in the background)"
+  local name=$1; shift 2
   ("$@") >"$logs/$name" 2>&1 &
   eval "pid_${name//-/_}=$!"
   jobs_started+=("$name")
@@ -57,10 +57,12 @@ nightly_missing() {
   return 1
 }
 if ! grep -q "^$NIGHTLY" <<<"$(rustup toolchain list 2>/dev/null)"; then
-  background nightly rustup toolchain install "$NIGHTLY" --profile minimal \
-    -t wasm32-unknown-unknown "${nightly_components[@]/#/-c}"
+  component_args=()
+  for c in "${nightly_components[@]}"; do component_args+=(-c "$c"); done
+  background nightly "$NIGHTLY with ${nightly_components[*]} and the wasm32 target (rustup)" \
+    rustup toolchain install "$NIGHTLY" --profile minimal -t wasm32-unknown-unknown "${component_args[@]}"
 elif nightly_missing; then
-  background nightly rustup component add --toolchain "$NIGHTLY" "${nightly_components[@]}"
+  background nightly "${nightly_components[*]} for $NIGHTLY (rustup)" rustup component add --toolchain "$NIGHTLY" "${nightly_components[@]}"
 fi
 
 if ! command -v node >/dev/null 2>&1; then
@@ -71,7 +73,7 @@ fi
 # node_modules/.installed-lock is the lockfile the folder was installed from.
 if ! cmp -s package-lock.json node_modules/.installed-lock 2>/dev/null; then
   npm_ci() { npm ci --no-audit --no-fund --loglevel=error && cp package-lock.json node_modules/.installed-lock; }
-  background npm npm_ci
+  background npm "npm packages (npm ci)" npm_ci
 fi
 
 if [ "$what" = test ]; then
@@ -84,7 +86,7 @@ if [ "$what" = test ]; then
       [ -n "${apt_updated:-}" ] || apt-get update -qq
       DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${apt_pkgs[@]}" >/dev/null
     }
-    background apt apt_install
+    background apt "${apt_pkgs[*]} (apt)" apt_install
   fi
 fi
 

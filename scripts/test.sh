@@ -15,6 +15,11 @@ summary=target/test-summary.txt
 {
   echo "attention-playground test run, $(date -u '+%Y-%m-%d %H:%M UTC'), scripts/test.sh $part"
   echo "commit $(git rev-parse --short HEAD 2>/dev/null || echo '?')$(git diff --quiet HEAD 2>/dev/null || echo ' (with uncommitted changes)'); $(rustc --version)"
+  # The gate runs first under `make test`; its lines (the unit tests' counts among them) are copied in.
+  if [ "$part" = all ] && [ -f target/check-summary.txt ]; then
+    echo "from target/check-summary.txt (scripts/check.sh, $(date -u -r target/check-summary.txt '+%Y-%m-%d %H:%M UTC')):"
+    cat target/check-summary.txt
+  fi
 } >"$summary"
 tally() { # what passed failed: one line of the summary
   printf '%-60s %4s passed, %s failed\n' "$1" "$2" "$3" >>"$summary"
