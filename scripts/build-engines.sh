@@ -74,7 +74,7 @@ build_one() { # build: compiles one build into the cache unless its key is there
   touch "$cached"
   rm -rf "$dest"
   mkdir -p "$dest"
-  cp "$cached"/* "$dest/"
+  cp -R "$cached"/. "$dest/"   # (threaded builds have a snippets/ folder)
   # Keep the most recently used outputs of this build, drop older ones.
   ls -dt "$AP_CACHE/engines/$build-"???????????????? 2>/dev/null | tail -n +$((KEEP + 1)) | xargs -r rm -rf
 }
