@@ -44,9 +44,9 @@ if [ "$part" = all ] || [ "$part" = native ]; then
   count target/native-threads-test.log "native: cargo test --features threads --test kernels"
   echo "== native: cargo bench --no-run (the benchmark compiles)"
   if CARGO_TARGET_DIR="$AP_CACHE/native" cargo bench --quiet --no-run >target/native-bench-build.log 2>&1; then
-    tally "native: cargo bench --no-run (compiles)" 1 0; passed=$((passed + 1))
+    echo "native: cargo bench --no-run: the benchmark compiles" >>"$summary"
   else
-    status=1; failed=$((failed + 1)); tally "native: cargo bench --no-run (compiles)" 0 1; tail -20 target/native-bench-build.log
+    status=1; failed=$((failed + 1)); tally "native: cargo bench --no-run (does not compile)" 0 1; tail -20 target/native-bench-build.log
   fi
 fi
 
