@@ -13,7 +13,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { chromium } from "playwright-core";
+import { launchChromium } from "../scripts/chromium.mjs";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, "..");
@@ -74,11 +74,8 @@ async function startServer() {
   throw new Error("could not start scripts/serve.mjs");
 }
 
-const ARGS = [
-  "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-  "--disable-component-update", "--disable-sync", "--disable-features=Translate,MediaRouter",
-  "--disable-background-timer-throttling", "--disable-renderer-backgrounding",
-];
+// Beyond the shared launch arguments: no throttling of the timers and renderers the benchmark times.
+const EXTRA_ARGS = ["--disable-background-timer-throttling", "--disable-renderer-backgrounding"];
 
 // ---------------------------------------------------------------- the jobs ----
 const H = 8, D = 64;
@@ -153,7 +150,8 @@ function table(rows, details) {
 
 // ---------------------------------------------------------------- native ----
 function nativeRatio(rows) {
-  const cache = process.env.AP_CACHE || path.join(os.homedir(), ".cache/attention-playground");
+  // The cache folder of every build (scripts/env.sh decides it, honouring $AP_CACHE).
+  const cache = execFileSync("bash", [path.join(root, "scripts/env.sh"), "AP_CACHE"], { encoding: "utf8" }).trim();
   say("native: cargo bench --bench kernels -- 'attention/none/tiled.*/1024' (criterion)");
   let text;
   try {
@@ -183,7 +181,7 @@ async function main() {
   fs.mkdirSync(out, { recursive: true });
   stage();
   const server = await startServer();
-  const browser = await chromium.launch({ executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium", args: ARGS });
+  const browser = await launchChromium({ args: EXTRA_ARGS });
   let page;
   const offOrigin = [];
   async function openPage() {
@@ -266,7 +264,7 @@ async function main() {
             status: crashed ? "error: the page crashed (renderer gone, probably out of memory)" : `error: ${String(e.message).slice(0, 150)}` },
           detail: { message: String(e.message) },
         };
-        try { await page.context().close(); } catch {}
+        try { await page.context().close(); } catch { /* the renderer is gone already */ }
         await openPage();
       }
       rows.push(res.row);

@@ -2,33 +2,98 @@
 # Installs whatever the build and the tests need and is missing. Idempotent: every step
 # checks first and skips what is already there, so a warm machine spends seconds here.
 #
-#   scripts/install.sh serve   tools to build and serve the playground
-#   scripts/install.sh test    the above plus browsers and drivers for the browser tests
+#   scripts/install.sh serve   what building and serving the page needs: the Rust toolchains,
+#                              wasm-bindgen-cli, Trunk, the npm packages (wasm-opt)
+#   scripts/install.sh check   what the gate (scripts/check.sh) needs: the toolchains with
+#                              clippy and rustfmt, the npm packages (ESLint)
+#   scripts/install.sh test    all of the above plus wasm-pack, the browsers and their drivers
 #
-# Every version is pinned here or in rust-toolchain.toml; nothing is downloaded outside the
-# package registries (crates.io, Debian's apt, npm).
+# Versions are pinned in scripts/env.sh, rust-toolchain.toml and package-lock.json; nothing is
+# downloaded outside the package registries (crates.io, Debian's apt, npm, rustup's channel).
+#
+# On a fresh machine the downloads (the nightly, npm packages, apt packages) run in the
+# background while cargo compiles the tools, and the tools that are only run, never linked
+# into the engine, are compiled without LTO at opt-level 1 (see cargo_tool).
 set -euo pipefail
-
-WASM_BINDGEN_VERSION=0.2.130   # must equal the wasm-bindgen version in Cargo.lock
-WASM_PACK_VERSION=0.15.1
-GECKODRIVER_VERSION=0.37.1
-TRUNK_VERSION=0.22.1
-NIGHTLY=nightly-2026-05-20     # Trunk 0.22 needs rustc >= 1.96.1; the threaded build needs build-std
+source "$(dirname "$0")/env.sh"
+cd "$ROOT"
 
 what=${1:-test}
-root=$(cd "$(dirname "$0")/.." && pwd)
-cd "$root"
-export PATH="$HOME/.cargo/bin:$PATH"
+case $what in serve | check | test) ;; *) echo "usage: scripts/install.sh serve|check|test" >&2; exit 2 ;; esac
+want() { [ "$what" = test ] || [[ " $* " == *" $what "* ]]; } # want serve check: this mode needs it
 
-say() { printf '\033[1minstall:\033[0m %s\n' "$*"; }
+say() { printf '\033[1minstall:\033[0m %s (%s)\n' "$1" "$(date +%H:%M:%S)"; }
+logs=$(mktemp -d)
+trap 'rm -rf "$logs"' EXIT
+jobs_started=()
+background() { # name label command...: runs a download step beside the compiles; `finish name` waits for it
+  say "$2 (in the background)"
+  local name=$1; shift 2
+  ("$@") >"$logs/$name" 2>&1 &
+  eval "pid_${name//-/_}=$!"
+  jobs_started+=("$name")
+}
+finish() { # name: waits for a background step, shows its log if it failed
+  local var="pid_${1//-/_}"
+  [ -n "${!var:-}" ] || return 0
+  if ! wait "${!var}"; then cat "$logs/$1" >&2; echo "install: $1 failed" >&2; exit 1; fi
+  unset "$var"
+}
 
-# --- Rust toolchain named by rust-toolchain.toml (RUSTUP_AUTO_INSTALL=0 needs this step) ---
+# --- the stable toolchain of rust-toolchain.toml (RUSTUP_AUTO_INSTALL=0 needs this step) ---
 if ! grep -qx 'wasm32-unknown-unknown' <<<"$(rustup target list --installed 2>/dev/null)"; then
   say "rust toolchain and wasm32 target (rust-toolchain.toml)"
   rustup toolchain install
 fi
 
+# --- downloads, started first so they overlap with the compiles below ---
+nightly_components=(rust-src)
+want check && nightly_components+=(clippy)
+nightly_missing() {
+  local installed
+  grep -q "^$NIGHTLY" <<<"$(rustup toolchain list 2>/dev/null)" || return 0
+  installed=$(rustup component list --toolchain "$NIGHTLY" --installed 2>/dev/null)
+  for c in "${nightly_components[@]}"; do grep -q "^$c" <<<"$installed" || return 0; done
+  return 1
+}
+if ! grep -q "^$NIGHTLY" <<<"$(rustup toolchain list 2>/dev/null)"; then
+  component_args=()
+  for c in "${nightly_components[@]}"; do component_args+=(-c "$c"); done
+  background nightly "$NIGHTLY with ${nightly_components[*]} and the wasm32 target (rustup)" \
+    rustup toolchain install "$NIGHTLY" --profile minimal -t wasm32-unknown-unknown "${component_args[@]}"
+elif nightly_missing; then
+  background nightly "${nightly_components[*]} for $NIGHTLY (rustup)" rustup component add --toolchain "$NIGHTLY" "${nightly_components[@]}"
+fi
+
+if ! command -v node >/dev/null 2>&1; then
+  say "nodejs (apt)"
+  apt-get update -qq && apt-get install -y -qq nodejs npm >/dev/null
+  apt_updated=1
+fi
+# node_modules/.installed-lock is the lockfile the folder was installed from.
+if ! cmp -s package-lock.json node_modules/.installed-lock 2>/dev/null; then
+  npm_ci() { npm ci --no-audit --no-fund --loglevel=error && cp package-lock.json node_modules/.installed-lock; }
+  background npm "npm packages (npm ci)" npm_ci
+fi
+
+if [ "$what" = test ]; then
+  apt_pkgs=()
+  command -v chromium >/dev/null 2>&1 || apt_pkgs+=(chromium)
+  command -v chromedriver >/dev/null 2>&1 || apt_pkgs+=(chromium-driver)
+  command -v firefox-esr >/dev/null 2>&1 || command -v firefox >/dev/null 2>&1 || apt_pkgs+=(firefox-esr)
+  if [ ${#apt_pkgs[@]} -gt 0 ]; then
+    apt_install() {
+      [ -n "${apt_updated:-}" ] || apt-get update -qq
+      DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${apt_pkgs[@]}" >/dev/null
+    }
+    background apt "${apt_pkgs[*]} (apt)" apt_install
+  fi
+fi
+
 # --- cargo-installed tools, each at its pinned version ---
+# They are programs we run, not code we ship: no LTO, 16 codegen units and opt-level 1 build them
+# in well under half the time of their own release profiles (Trunk's asks for fat LTO), and the
+# work they do here (a few MB of wasm, a small site) takes the same wall time either way.
 cargo_tool() { # name version binary [extra cargo install args...]
   local name=$1 version=$2 bin=$3; shift 3
   # (The output is captured first: with pipefail, `grep -q` closing the pipe early could make a
@@ -37,47 +102,22 @@ cargo_tool() { # name version binary [extra cargo install args...]
     return 0
   fi
   say "$name $version (cargo install, a few minutes)"
-  cargo install --quiet --force "$name" --version "=$version" "$@"
+  CARGO_PROFILE_RELEASE_LTO=false CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16 CARGO_PROFILE_RELEASE_OPT_LEVEL=1 \
+    cargo install --quiet --force "$name" --version "=$version" "$@"
 }
-# wasm-bindgen-cli: --locked fails for this version (a pinned dependency is missing from the mirror).
-cargo_tool wasm-bindgen-cli "$WASM_BINDGEN_VERSION" wasm-bindgen
-cargo_tool wasm-pack "$WASM_PACK_VERSION" wasm-pack --locked
 
-# --- the dated nightly, and Trunk built with it ---
-if ! grep -q "^$NIGHTLY" <<<"$(rustup toolchain list 2>/dev/null)"; then
-  say "$NIGHTLY (rustup, with rust-src and the wasm32 target)"
-  rustup toolchain install "$NIGHTLY" --profile minimal -c rust-src -t wasm32-unknown-unknown
+if want serve; then
+  # wasm-bindgen-cli: --locked fails for this version (a pinned dependency is missing from the mirror).
+  cargo_tool wasm-bindgen-cli "$WASM_BINDGEN_VERSION" wasm-bindgen
+  finish nightly
+  # Trunk 0.22 needs a newer rustc than the stable pin: built with the nightly.
+  RUSTUP_TOOLCHAIN=$NIGHTLY cargo_tool trunk "$TRUNK_VERSION" trunk --locked
 fi
-if ! { command -v trunk >/dev/null 2>&1 && [[ "$(trunk --version 2>/dev/null)" == *"$TRUNK_VERSION"* ]]; }; then
-  say "trunk $TRUNK_VERSION (cargo install; its release profile's fat LTO is turned off to save ~10 minutes)"
-  CARGO_PROFILE_RELEASE_LTO=false CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16 \
-    cargo "+$NIGHTLY" install --quiet --force --locked trunk --version "=$TRUNK_VERSION"
-fi
-
-# --- node and the npm packages of package-lock.json (wasm-opt, playwright-core, axe-core) ---
-if ! command -v node >/dev/null 2>&1; then
-  say "nodejs (apt)"
-  apt_updated=1; apt-get update -qq && apt-get install -y -qq nodejs npm >/dev/null
-fi
-# node_modules/.installed-lock is the lockfile the folder was installed from.
-if ! cmp -s package-lock.json node_modules/.installed-lock 2>/dev/null; then
-  say "npm packages (npm ci)"
-  npm ci --no-audit --no-fund --loglevel=error
-  cp package-lock.json node_modules/.installed-lock
+if [ "$what" = test ]; then
+  cargo_tool wasm-pack "$WASM_PACK_VERSION" wasm-pack --locked
+  # Debian has no geckodriver package; crates.io does.
+  cargo_tool geckodriver "$GECKODRIVER_VERSION" geckodriver --locked
 fi
 
-[ "$what" = serve ] && exit 0
-
-# --- browsers and drivers for wasm-pack's headless tests ---
-apt_pkgs=()
-command -v chromium >/dev/null 2>&1 || apt_pkgs+=(chromium)
-command -v chromedriver >/dev/null 2>&1 || apt_pkgs+=(chromium-driver)
-command -v firefox-esr >/dev/null 2>&1 || command -v firefox >/dev/null 2>&1 || apt_pkgs+=(firefox-esr)
-if [ ${#apt_pkgs[@]} -gt 0 ]; then
-  say "${apt_pkgs[*]} (apt)"
-  [ -n "${apt_updated:-}" ] || apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${apt_pkgs[@]}" >/dev/null
-fi
-# Debian has no geckodriver package; crates.io does.
-cargo_tool geckodriver "$GECKODRIVER_VERSION" geckodriver --locked
-say "all tools present"
+for name in "${jobs_started[@]}"; do finish "$name"; done
+say "all tools for '$what' present"

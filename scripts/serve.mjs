@@ -1,9 +1,11 @@
 // A small static file server for the playground: cross-origin isolated (COOP + COEP, so the
-// threaded build can use SharedArrayBuffer), a strict Content-Security-Policy, loopback only.
+// threaded build can use SharedArrayBuffer), the same strict Content-Security-Policy and headers
+// as `make serve` (read from Trunk.toml by headers.mjs), loopback only.
 //   node scripts/serve.mjs --root www --host 127.0.0.1 --port 8080 [--no-isolation]
 import http from "node:http";
 import fs from "node:fs";
 import path from "node:path";
+import { securityHeaders } from "./headers.mjs";
 
 const args = process.argv.slice(2);
 const opt = (name, fallback) => {
@@ -29,21 +31,13 @@ const types = {
   ".ts": "text/plain; charset=utf-8",
 };
 
-const security = {
-  "Content-Security-Policy":
-    "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; img-src 'self' data: blob:; " +
-    "connect-src 'self'; worker-src 'self' blob:; object-src 'none'; base-uri 'none'; form-action 'none'",
-  "X-Content-Type-Options": "nosniff",
-  "Referrer-Policy": "no-referrer",
-  "Cache-Control": "no-cache",
-  ...(isolated
-    ? {
-        "Cross-Origin-Opener-Policy": "same-origin",
-        "Cross-Origin-Embedder-Policy": "require-corp",
-        "Cross-Origin-Resource-Policy": "same-origin",
-      }
-    : {}),
-};
+// The headers `make serve` sends (Trunk.toml [serve.headers], the one source), without the three
+// cross-origin isolation headers under --no-isolation, and with no caching.
+const isolationHeaders = ["Cross-Origin-Opener-Policy", "Cross-Origin-Embedder-Policy", "Cross-Origin-Resource-Policy"];
+const security = Object.fromEntries(
+  Object.entries(securityHeaders()).filter(([name]) => isolated || !isolationHeaders.includes(name)),
+);
+security["Cache-Control"] = "no-cache";
 
 const server = http.createServer((req, res) => {
   let pathname;

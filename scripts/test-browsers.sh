@@ -3,12 +3,12 @@
 # build: no SIMD, SIMD128, and SIMD128 + relaxed SIMD; then the threaded build's suite
 # (tests/threads.rs: a pool of 2 threads, the parallel kernels against the reference) in
 # headless Chromium. Each build has its own target folder so a warm run rebuilds nothing; the
-# folders live in $AP_CACHE (see test.sh) so that fresh clones share them. Prints a line per run
-# and a total.
+# folders live in $AP_CACHE (scripts/env.sh) so that fresh clones share them. Prints a line per
+# run and a total.
 set -uo pipefail
-root=$(cd "$(dirname "$0")/.." && pwd)
-cd "$root"
-export PATH="$HOME/.cargo/bin:$PATH"
+source "$(dirname "$0")/env.sh"
+source "$ROOT/scripts/builds.sh"
+cd "$ROOT"
 # Each run sees only its own browser's driver: wasm-bindgen-test-runner takes the first driver it
 # finds in the environment, and with both set it ran Firefox for the "chrome" runs too.
 CHROMEDRIVER=${CHROMEDRIVER:-/usr/bin/chromedriver}
@@ -16,8 +16,6 @@ GECKODRIVER=${GECKODRIVER:-$(command -v geckodriver)}
 driver_env() { # browser -> the env(1) arguments that leave only its driver
   if [ "$1" = chrome ]; then echo "-u GECKODRIVER CHROMEDRIVER=$CHROMEDRIVER"; else echo "-u CHROMEDRIVER GECKODRIVER=$GECKODRIVER"; fi
 }
-AP_CACHE=${AP_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/attention-playground}
-source scripts/builds.sh
 
 # build (scripts/builds.sh) | test target | what buildInfo().simd must say | browsers
 runs=(
@@ -31,16 +29,12 @@ passed=0 failed=0 summary=()
 mkdir -p target
 for entry in "${runs[@]}"; do
   IFS='|' read -r name test simd browsers <<<"$entry"
-  extra=() env=()
-  if [[ $name == threads* ]]; then
-    extra=(--features threads -Z build-std=panic_abort,std)
-    env=(RUSTUP_TOOLCHAIN="$NIGHTLY")
-  fi
+  read -ra extra <<<"$(build_cargo_args "$name")"
   for browser in $browsers; do
     log="target/browser-test-$name-$browser.log"
     echo "== wasm-pack test --headless --$browser ($name build, tests/$test.rs)"
     # shellcheck disable=SC2046
-    env $(driver_env "$browser") "${env[@]}" RUSTFLAGS="$(build_flags "$name")" EXPECT_SIMD="$simd" \
+    env $(driver_env "$browser") RUSTUP_TOOLCHAIN="$(build_toolchain "$name")" RUSTFLAGS="$(build_flags "$name")" EXPECT_SIMD="$simd" \
       CARGO_TARGET_DIR="$AP_CACHE/wasm-$name" \
       wasm-pack --log-level warn test --headless "--$browser" -- --test "$test" "${extra[@]}" >"$log" 2>&1
     rc=$?

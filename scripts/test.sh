@@ -2,36 +2,52 @@
 # Every test: native (`cargo test`, the benchmark compiled), the browser suite in headless
 # Chromium and Firefox for each wasm build, then the page tests (Trunk build, playwright-core).
 # `scripts/test.sh native`, `browsers` or `page` runs one part.
-# Ends with one line: "total: N passed, N failed".
+# Ends with one line: "total: N passed, N failed". The counts of each part, with the date and
+# the toolchain, go to target/test-summary.txt (the README points there instead of keeping
+# counts by hand). `make test` runs the gate (scripts/check.sh) before this.
 set -uo pipefail
-root=$(cd "$(dirname "$0")/.." && pwd)
-cd "$root"
-export PATH="$root/node_modules/.bin:$HOME/.cargo/bin:$PATH"
-# Builds go to a cache outside the checkout, so a fresh clone on a warm machine (as CI is)
-# rebuilds only this crate, not its dependencies. A fresh machine simply fills it.
-export AP_CACHE=${AP_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/attention-playground}
+source "$(dirname "$0")/env.sh"
+cd "$ROOT"
 part=${1:-all}
 passed=0 failed=0 status=0
 mkdir -p target
+summary=target/test-summary.txt
+{
+  echo "attention-playground test run, $(date -u '+%Y-%m-%d %H:%M UTC'), scripts/test.sh $part"
+  echo "commit $(git rev-parse --short HEAD 2>/dev/null || echo '?')$(git diff --quiet HEAD 2>/dev/null || echo ' (with uncommitted changes)'); $(rustc --version)"
+  # The gate runs first under `make test`; its lines (the unit tests' counts among them) are copied in.
+  if [ "$part" = all ] && [ -f target/check-summary.txt ]; then
+    echo "from target/check-summary.txt (scripts/check.sh, $(date -u -r target/check-summary.txt '+%Y-%m-%d %H:%M UTC')):"
+    cat target/check-summary.txt
+  fi
+} >"$summary"
+tally() { # what passed failed: one line of the summary
+  printf '%-60s %4s passed, %s failed\n' "$1" "$2" "$3" >>"$summary"
+}
 
-count() { # adds up "test result: ... N passed; M failed" lines of a log
+count() { # log what: adds up the "test result: ... N passed; M failed" lines of a log
   local p f
   read -r p f < <(awk '/^test result:/ { for (i = 1; i < NF; i++) { if ($(i+1) ~ /^passed/) p += $i; if ($(i+1) ~ /^failed/) f += $i } }
                        END { print p + 0, f + 0 }' "$1")
   passed=$((passed + p)); failed=$((failed + f))
+  tally "$2" "$p" "$f"
 }
 
 if [ "$part" = all ] || [ "$part" = native ]; then
   echo "== native: cargo test"
   CARGO_TARGET_DIR="$AP_CACHE/native" cargo test --quiet 2>&1 | tee target/native-test.log | grep -E '^(test result|running|failures|---- )|panicked' 
   [ "${PIPESTATUS[0]}" = 0 ] || status=1
-  count target/native-test.log
+  count target/native-test.log "native: cargo test"
   echo "== native: cargo test --features threads --test kernels (the parallel kernels, 1-3 threads)"
   CARGO_TARGET_DIR="$AP_CACHE/native" cargo test --quiet --features threads --test kernels 2>&1 | tee target/native-threads-test.log | grep -E '^(test result|failures|---- )|panicked'
   [ "${PIPESTATUS[0]}" = 0 ] || status=1
-  count target/native-threads-test.log
+  count target/native-threads-test.log "native: cargo test --features threads --test kernels"
   echo "== native: cargo bench --no-run (the benchmark compiles)"
-  CARGO_TARGET_DIR="$AP_CACHE/native" cargo bench --quiet --no-run >target/native-bench-build.log 2>&1 || { status=1; failed=$((failed + 1)); tail -20 target/native-bench-build.log; }
+  if CARGO_TARGET_DIR="$AP_CACHE/native" cargo bench --quiet --no-run >target/native-bench-build.log 2>&1; then
+    echo "native: cargo bench --no-run: the benchmark compiles" >>"$summary"
+  else
+    status=1; failed=$((failed + 1)); tally "native: cargo bench --no-run (does not compile)" 0 1; tail -20 target/native-bench-build.log
+  fi
 fi
 
 if [ "$part" = all ] || [ "$part" = browsers ]; then
@@ -40,7 +56,11 @@ if [ "$part" = all ] || [ "$part" = browsers ]; then
   line=$(grep -E '^browsers:' target/browser-test.log | tail -1)
   p=$(sed -nE 's/.* ([0-9]+) passed.*/\1/p' <<<"$line"); f=$(sed -nE 's/.* ([0-9]+) failed.*/\1/p' <<<"$line")
   passed=$((passed + ${p:-0})); failed=$((failed + ${f:-0}))
-  [ -n "$line" ] || { status=1; failed=$((failed + 1)); }
+  [ -n "$line" ] || { status=1; failed=$((failed + 1)); f=$((${f:-0} + 1)); }
+  # One summary line per (build, browser) run, as test-browsers.sh prints them.
+  sed -n '/^Browser tests/,/^browsers:/p' target/browser-test.log | sed -nE 's/^  ([^ ]+) +([^ ]+) +([0-9]+) passed, ([0-9]+) failed$/\1 \2 \3 \4/p' |
+    while read -r b br bp bf; do tally "browsers: wasm-pack test, $b build, $br" "$bp" "$bf"; done
+  [ -n "$line" ] || tally "browsers: no total line (see target/browser-test.log)" 0 1
 fi
 
 if [ "$part" = all ] || [ "$part" = page ]; then
@@ -53,14 +73,17 @@ if [ "$part" = all ] || [ "$part" = page ]; then
     grep -E '^not ok|^# (pass|fail) ' target/e2e.log
     p=$(sed -nE 's/^# pass ([0-9]+)$/\1/p' target/e2e.log | tail -1); f=$(sed -nE 's/^# fail ([0-9]+)$/\1/p' target/e2e.log | tail -1)
     passed=$((passed + ${p:-0})); failed=$((failed + ${f:-1}))
+    tally "page: node --test tests/e2e (headless Chromium)" "${p:-0}" "${f:-1}"
     [ $status = 0 ] || grep -E -A25 '^not ok' target/e2e.log | head -80
     echo "   screenshots: target/e2e/screenshots/"
   else
-    status=1; failed=$((failed + 1)); tail -30 target/trunk-build.log
+    status=1; failed=$((failed + 1)); tally "page: trunk build --release failed" 0 1; tail -30 target/trunk-build.log
   fi
 fi
 
 echo
 [ $status = 0 ] && [ $failed = 0 ] || status=1
 echo "total: $passed passed, $failed failed"
+tally "total (scripts/test.sh $part)" "$passed" "$failed"
+echo "(counts by part: $summary)"
 exit $status

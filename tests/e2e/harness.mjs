@@ -5,17 +5,12 @@ import { spawn } from "node:child_process";
 import { mkdirSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { chromium } from "playwright-core";
+import { launchChromium } from "../../scripts/chromium.mjs";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 export const root = path.resolve(here, "../..");
 export const shots = path.join(root, "target/e2e/screenshots");
 mkdirSync(shots, { recursive: true });
-
-const ARGS = [
-  "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-  "--disable-component-update", "--disable-sync", "--disable-features=Translate,MediaRouter",
-];
 
 export async function startServer({ isolation = true } = {}) {
   const port = 18000 + Math.floor(Math.random() * 2000);
@@ -30,7 +25,7 @@ export async function startServer({ isolation = true } = {}) {
 }
 
 export async function launch() {
-  return chromium.launch({ executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium", args: ARGS });
+  return launchChromium();
 }
 
 /** A page that records problems into `problems` (console errors, page errors, off-origin requests). */
