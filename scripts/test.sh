@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Every test: native (`cargo test`, the benchmark compiled), the browser suite in headless
 # Chromium and Firefox for each wasm build, then the page tests (Trunk build, playwright-core).
-# `scripts/test.sh native`, `browsers` or `page` runs one part.
+# `scripts/test.sh native`, `types`, `browsers` or `page` runs one part.
 # Ends with one line: "total: N passed, N failed". The counts of each part, with the date and
 # the toolchain, go to target/test-summary.txt (the README points there instead of keeping
 # counts by hand). `make test` runs the gate (scripts/check.sh) before this.
@@ -47,6 +47,15 @@ if [ "$part" = all ] || [ "$part" = native ]; then
     echo "native: cargo bench --no-run: the benchmark compiles" >>"$summary"
   else
     status=1; failed=$((failed + 1)); tally "native: cargo bench --no-run (does not compile)" 0 1; tail -20 target/native-bench-build.log
+  fi
+fi
+
+if [ "$part" = all ] || [ "$part" = types ]; then
+  echo "== types: tests/types/example.ts against the package's .d.ts (wasm-bindgen, tsc --strict)"
+  if tests/types/check.sh >target/types-check.log 2>&1; then
+    passed=$((passed + 1)); tally "types: example.ts type-checks against the .d.ts" 1 0
+  else
+    status=1; failed=$((failed + 1)); tally "types: example.ts type-checks against the .d.ts" 0 1; tail -30 target/types-check.log
   fi
 fi
 

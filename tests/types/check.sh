@@ -5,10 +5,9 @@
 # pinned tsc (node_modules/.bin/tsc) with --noEmit --strict. The example's @ts-expect-error lines
 # make the check fail if the declarations fall back to `any`.
 set -euo pipefail
-root=$(cd "$(dirname "$0")/../.." && pwd)
+source "$(dirname "$0")/../../scripts/env.sh"
+root=$ROOT
 cd "$root"
-export PATH="$HOME/.cargo/bin:$PATH"
-AP_CACHE=${AP_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/attention-playground}
 target="$AP_CACHE/types/target"
 out="$AP_CACHE/types/pkg"
 
@@ -25,5 +24,5 @@ cat >"$out/tsconfig.json" <<JSON
   "files": ["$root/tests/types/example.ts"]
 }
 JSON
-node_modules/.bin/tsc --noEmit --strict -p "$out/tsconfig.json"
+tsc --noEmit --strict -p "$out/tsconfig.json"
 echo "types: tests/types/example.ts type-checks against $out/attention_playground.d.ts"
