@@ -7,7 +7,8 @@
 //!   each tested against the reference.
 //! - [`model`]: models behind one trait (the toy model first), each with its card: sizes, stages,
 //!   editable matrices, options.
-//! - [`trace`]: the stage vocabulary and the per-layer, per-head, per-stage trace of any model.
+//! - [`stage`]: the one stage vocabulary (names, titles, formulas, captions, axes).
+//! - [`trace`]: the per-layer, per-head, per-stage trace of any model.
 //! - [`backend`]: which engine computes a request (the CPU kernels today; WebGPU slots in here).
 //! - `wasm` (wasm32 only): the JavaScript API, a thin layer over the above.
 
@@ -17,6 +18,7 @@ pub mod kernels;
 pub mod mask;
 pub mod model;
 pub mod reference;
+pub mod stage;
 pub mod trace;
 
 #[cfg(target_arch = "wasm32")]

@@ -15,8 +15,12 @@ pub mod toy;
 pub use toy::{ToyConfig, ToyModel};
 
 use crate::error::{Error, Result};
-use crate::trace::{Axis, Stage};
+use crate::stage::{Axis, Stage};
 use ndarray::{Array2, ArrayView2};
+
+/// Most tokens a trace of any model accepts per sentence: beyond this the n x n matrices stop
+/// being readable and the page would stop being responsive. A model's card may say fewer.
+pub const MAX_TRACE_TOKENS: usize = 1024;
 
 /// One token of a sentence.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -9,11 +9,11 @@
 
 use super::{
     AttentionWeights, Editable, Embedded, Model, ModelCard, ModelOptions, OptionKind, OptionSpec,
-    Param, Token, TokenKind,
+    Param, Token, TokenKind, MAX_TRACE_TOKENS,
 };
 use crate::error::{Error, Result};
 use crate::reference as r;
-use crate::trace::{Axis, Stage, MAX_TRACE_TOKENS};
+use crate::stage::{Axis, Stage};
 use ndarray::Array2;
 use unicode_segmentation::UnicodeSegmentation;
 

@@ -14,19 +14,14 @@
 //! [`Stage`] is the one vocabulary for the stages: its `name()` is used by the trace, the page, the
 //! URL and the lesson text alike.
 
-mod stage;
-
-pub use stage::{Axis, Stage};
+pub use crate::model::MAX_TRACE_TOKENS;
+pub use crate::stage::{Axis, Stage};
 
 use crate::error::{check_f32_budget, Error, Result};
 use crate::mask::{Mask, MaskStats};
 use crate::model::{apply_override, Model, ModelCard, ModelSpec, Override, Param, Token};
 use crate::reference as r;
 use ndarray::{s, Array2, ArrayView2};
-
-/// Most tokens a trace accepts per sentence: beyond this the n x n matrices stop being readable
-/// and the page would stop being responsive.
-pub const MAX_TRACE_TOKENS: usize = 1024;
 
 /// A stage's matrix, row-major.
 #[derive(Debug, Clone, PartialEq)]
@@ -238,13 +233,14 @@ pub fn trace(input: &TraceInput) -> Result<Trace> {
 pub fn trace_model(model: &mut dyn Model, input: &TraceInput) -> Result<Trace> {
     let card = model.card();
     let query_tokens = model.tokenize(&input.sentence);
-    check_tokens("sentence", query_tokens.len(), card.max_tokens)?;
+    let max_tokens = card.max_tokens.min(MAX_TRACE_TOKENS);
+    check_tokens("sentence", query_tokens.len(), max_tokens)?;
     let cross = input.context.is_some();
     let key_tokens = match &input.context {
         Some(c) => model.tokenize(c),
         None => query_tokens.clone(),
     };
-    check_tokens("context sentence", key_tokens.len(), card.max_tokens)?;
+    check_tokens("context sentence", key_tokens.len(), max_tokens)?;
     let (n, m) = (query_tokens.len(), key_tokens.len());
     let (d_k, heads_n) = (card.head_dim, card.heads);
 

@@ -1,7 +1,7 @@
 //! The stage vocabulary: one name per stage of attention, used by the trace, the page, the URL
 //! and the lesson text alike, with its title, formula, caption and the axes of its matrix.
 //!
-//! The vocabulary is shared by every model; each model lists the stages it has
+//! The vocabulary is shared by every model and the trace; each model lists the stages it has
 //! ([`crate::model::ModelCard::stages`]), so a model with more stages (bias, residual, LayerNorm,
 //! feed-forward) adds variants here and names them in its card.
 
