@@ -148,11 +148,12 @@ impl Mask {
                 positive("block size", *block)?;
                 if let BlockPattern::Layout(layout) = pattern {
                     let (qb, kb) = (nq.div_ceil(*block), nk.div_ceil(*block));
-                    if layout.len() != qb * kb {
+                    // In 128 bits: a usize product of two long sequences can wrap (on wasm32 at 65,536 each).
+                    if layout.len() as u128 != qb as u128 * kb as u128 {
                         return Err(Error::Mask(format!(
                             "block-sparse layout has {} entries but {qb} query blocks x {kb} key blocks need {}",
                             layout.len(),
-                            qb * kb
+                            qb as u128 * kb as u128
                         )));
                     }
                 }
@@ -160,11 +161,11 @@ impl Mask {
             }
             Mask::Strided { stride, .. } => positive("stride", *stride),
             Mask::Custom { allowed } => {
-                if allowed.len() != nq * nk {
+                if allowed.len() as u128 != nq as u128 * nk as u128 {
                     return Err(Error::Mask(format!(
                         "custom mask has {} entries but {nq} queries x {nk} keys need {}",
                         allowed.len(),
-                        nq * nk
+                        nq as u128 * nk as u128
                     )));
                 }
                 Ok(())

@@ -133,3 +133,23 @@ fn backend_names_parse_and_unknown_ones_list_the_accepted_names() {
         }
     }
 }
+
+#[test]
+fn sizes_near_the_integer_limit_are_refused_not_wrapped() {
+    use attention_playground::{Mask, Shape};
+    // The tiled kernel's packed size and the mask's entry counts are computed without wrapping.
+    let shape = Shape {
+        heads: 1,
+        kv_heads: 1,
+        seq_q: 1,
+        seq_kv: 1,
+        head_dim: usize::MAX,
+    };
+    assert!(shape.validate().unwrap_err().to_string().contains("MiB"));
+    let custom = Mask::Custom {
+        allowed: Vec::new(),
+    };
+    let big = 1usize << 32;
+    let err = custom.view(big, big).unwrap_err().to_string();
+    assert!(err.contains("custom mask has 0 entries"), "{err}");
+}

@@ -79,9 +79,14 @@ impl Dims {
 /// Numbers the tiled kernel packs for a problem of this shape (every key/value head), for the
 /// memory check in `Shape::validate`.
 pub(super) fn packed_len(shape: &super::Shape) -> Option<u64> {
-    let dims = Dims::new(shape.head_dim, shape.seq_kv);
-    let per_head = (dims.tiles as u64 * BK as u64).checked_mul(dims.dp as u64)?;
-    let copies = if dims.dp == dims.d { 1 } else { 2 };
+    // In 64 bits, before any Dims exist: a hostile head_dim near usize::MAX must not overflow here.
+    let (d, nr, bk) = (shape.head_dim as u64, NR as u64, BK as u64);
+    let dp = d.div_ceil(nr).checked_mul(nr)?;
+    let per_head = (shape.seq_kv as u64)
+        .div_ceil(bk)
+        .checked_mul(bk)?
+        .checked_mul(dp)?;
+    let copies = if dp == d { 1 } else { 2 };
     per_head.checked_mul(copies * shape.kv_heads as u64)
 }
 

@@ -44,8 +44,6 @@ export interface ModelCard {
               multipleOf?: string; divides?: string }
           | { name: string; kind: "bool"; default: boolean; title: string })[];
 }
-/** The model catalogue, one card per model. */
-export function models(): ModelCard[];
 "#;
 
 /// The stage vocabulary, in lesson order: `{name, title, formula, caption, perHead, rowAxis, colAxis}`.

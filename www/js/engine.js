@@ -111,7 +111,9 @@ export const api = Object.freeze({
   tokenize: (text, model) => call("tokenize", ...(model === undefined ? [text] : [text, model])),
   trace: (config) => call("trace", config),
   maskInfo: (mask, seqQ, seqKv) => call("maskInfo", mask, seqQ, seqKv),
-  attention: (q, k, v, options) => call("attention", q, k, v, options),
+  // Off the main thread every attention request takes the engine's asynchronous entry point, the
+  // backend level (options.backend: "auto" | "cpu"), where a WebGPU backend slots in later.
+  attention: (q, k, v, options) => call("attentionAsync", q, k, v, options),
   attentionAsync: (q, k, v, options) => call("attentionAsync", q, k, v, options),
   /** Per channel: requests made, computed, and dropped unsent because a newer one overtook them. */
   stats: () =>
