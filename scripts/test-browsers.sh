@@ -36,7 +36,7 @@ for entry in "${runs[@]}"; do
     # shellcheck disable=SC2046
     env $(driver_env "$browser") RUSTUP_TOOLCHAIN="$(build_toolchain "$name")" RUSTFLAGS="$(build_flags "$name")" EXPECT_SIMD="$simd" \
       CARGO_TARGET_DIR="$AP_CACHE/wasm-$name" \
-      wasm-pack --log-level warn test --headless "--$browser" -- --test "$test" "${extra[@]}" >"$log" 2>&1
+      wasm-pack --log-level warn test --headless "--$browser" -- --test "$test" "${extra[@]}" -- --nocapture >"$log" 2>&1
     rc=$?
     # The runner names the browser it drove: a run in the wrong browser is a failure.
     want=$([ "$browser" = chrome ] && echo Chrome || echo Firefox)
@@ -54,6 +54,8 @@ for entry in "${runs[@]}"; do
       grep -E 'panicked|error|Error' -A4 "$log" | head -40
     fi
     echo "   ${result:-no test result (see $log)}"
+    # What the tests print of their own (--nocapture), e.g. how many hostile inputs they drove.
+    grep -E '^hostile inputs:' "$log" | sed 's/^/   /'
   done
 done
 echo

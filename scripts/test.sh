@@ -70,6 +70,8 @@ if [ "$part" = all ] || [ "$part" = browsers ]; then
   sed -n '/^Browser tests/,/^browsers:/p' target/browser-test.log | sed -nE 's/^  ([^ ]+) +([^ ]+) +([0-9]+) passed, ([0-9]+) failed$/\1 \2 \3 \4/p' |
     while read -r b br bp bf; do tally "browsers: wasm-pack test, $b build, $br" "$bp" "$bf"; done
   [ -n "$line" ] || tally "browsers: no total line (see target/browser-test.log)" 0 1
+  # How many hostile inputs the export test drove (printed by tests/web.rs, the same in every run).
+  grep -m1 -E '^   hostile inputs:' target/browser-test.log | sed -E 's/^ +/browsers: /' >>"$summary"
 fi
 
 if [ "$part" = all ] || [ "$part" = page ]; then
