@@ -44,19 +44,6 @@ struct AttentionOptions {
     kernel: Option<String>,
 }
 
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct AsyncOptions {
-    heads: Count,
-    kv_heads: Option<Count>,
-    head_dim: Count,
-    #[serde(default, with = "serde_wasm_bindgen::preserve")]
-    mask: JsValue,
-    scale: Option<f64>,
-    kernel: Option<String>,
-    backend: Option<String>,
-}
-
 /// What a request asks to run: a kernel by name, the reference, or the backend's default.
 enum Run {
     Default,
@@ -189,19 +176,21 @@ pub async fn attention_async(
     #[wasm_bindgen(unchecked_param_type = "Float32Array")] v: JsValue,
     #[wasm_bindgen(unchecked_param_type = "AttentionAsyncOptions")] options: JsValue,
 ) -> Result<Float32Array, JsError> {
-    let o: AsyncOptions = self::options("attentionAsync options", &options)?;
-    let choice = match o.backend.as_deref() {
-        None => BackendChoice::Auto,
-        Some(name) => BackendChoice::parse(name)
-            .map_err(|e| js_err(format!("attentionAsync options: backend: {e}")))?,
-    };
-    let opts = AttentionOptions {
-        heads: o.heads,
-        kv_heads: o.kv_heads,
-        head_dim: o.head_dim,
-        mask: o.mask,
-        scale: o.scale,
-        kernel: o.kernel,
+    // attention()'s options, plus `backend`.
+    let opts: AttentionOptions =
+        super::options_with("attentionAsync options", &options, &["backend"])?;
+    let backend = js_sys::Reflect::get(&options, &"backend".into()).unwrap_or_default();
+    let choice = if backend.is_undefined() || backend.is_null() {
+        BackendChoice::Auto
+    } else {
+        let name = backend.as_string().ok_or_else(|| {
+            js_err(format!(
+                "attentionAsync options: backend must be a string, got {}",
+                super::describe(&backend)
+            ))
+        })?;
+        BackendChoice::parse(&name)
+            .map_err(|e| js_err(format!("attentionAsync options: backend: {e}")))?
     };
     let r = Request::parse(&q, &k, &v, opts)?;
     let problem = Problem::new(r.shape, r.scale, &r.mask)?;

@@ -268,7 +268,16 @@ pub(crate) fn parse_object<T: DeserializeOwned>(
 /// [`parse_object`] for a top-level argument, with messages that start with `what`
 /// ("attention options: unknown field `head_dim`, expected one of heads, ...").
 pub(crate) fn options<T: DeserializeOwned>(what: &str, v: &JsValue) -> Result<T, JsError> {
-    parse_object(v, &[]).map_err(|e| {
+    options_with(what, v, &[])
+}
+
+/// [`options`] where the object may also hold the `extra` keys, which the caller reads itself.
+pub(crate) fn options_with<T: DeserializeOwned>(
+    what: &str,
+    v: &JsValue,
+    extra: &[&'static str],
+) -> Result<T, JsError> {
+    parse_object(v, extra).map_err(|e| {
         js_err(match e {
             ParseError::NotObject => format!("{what} must be an object, got {}", describe(v)),
             ParseError::UnknownField { key, fields } => format!(
