@@ -10,6 +10,8 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 # Builds go to a cache outside the checkout, shared by every checkout on the machine, so a fresh
 # clone on a warm machine (as CI is) rebuilds only this crate, not its dependencies.
 export AP_CACHE=${AP_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/attention-playground}
+# The real model's files (scripts/model.sh): weights, vocabulary, manifest; served under /models/.
+export AP_MODELS="$AP_CACHE/models"
 export PATH="$ROOT/node_modules/.bin:$HOME/.cargo/bin:$PATH"
 
 # The dated nightly: Trunk 0.22 needs rustc >= 1.96.1, the threaded engine builds need

@@ -10,6 +10,7 @@
 //! Models: [`toy`] (word tokens, seeded random weights, every size a learner's choice).
 //! [`ModelSpec`] names a model and its configuration; [`catalog`] lists every model's card.
 
+pub mod minilm;
 pub mod toy;
 
 pub use toy::{ToyConfig, ToyModel};

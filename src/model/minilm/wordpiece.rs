@@ -1,0 +1,1 @@
+//! The BERT uncased WordPiece tokenizer.
