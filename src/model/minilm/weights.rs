@@ -123,8 +123,8 @@ impl<'a> Tensors<'a> {
             &[rows, cols] => (rows, cols),
             other => {
                 return Err(Error::Config(format!(
-                    "tensor {name} is I8 with shape {other:?}; q8 files store only 2-D tensors as I8"
-                )))
+                "tensor {name} is I8 with shape {other:?}; q8 files store only 2-D tensors as I8"
+            )))
             }
         };
         let groups = cols.div_ceil(self.group);
@@ -193,7 +193,7 @@ fn check_header(bytes: &[u8]) -> Result<()> {
     let header_len = u64::from_le_bytes(len);
     // safetensors' own limit: a header over 100 MB means this is not a safetensors file.
     let first = bytes.get(8).copied();
-    if header_len < 2 || header_len > 100_000_000 || first.is_some_and(|b| b != b'{') {
+    if !(2..=100_000_000).contains(&header_len) || first.is_some_and(|b| b != b'{') {
         return Err(Error::Config(format!(
             "the weight file is not a safetensors file (it starts with {:?})",
             String::from_utf8_lossy(&bytes[..bytes.len().min(16)])
@@ -319,10 +319,10 @@ enum Encoding {
 /// so that no full copy of the model is ever held besides the input and the output.
 struct Encoded<'a> {
     source: &'a [u8],
-    /// The source shape ([rows, cols] for the q8 encodings).
-    shape: Vec<usize>,
+    /// Values per row of the source (the q8 groups run along rows).
+    cols: usize,
     /// The output shape.
-    out_shape: Vec<usize>,
+    shape: Vec<usize>,
     encoding: Encoding,
 }
 
@@ -343,7 +343,7 @@ impl View for Encoded<'_> {
     }
 
     fn shape(&self) -> &[usize] {
-        &self.out_shape
+        &self.shape
     }
 
     fn data(&self) -> Cow<'_, [u8]> {
@@ -355,7 +355,7 @@ impl View for Encoded<'_> {
                 }
             }
             Encoding::Q8Values | Encoding::Q8Scales => {
-                let cols = self.shape[1].max(1); // (a tensor with no columns has no values)
+                let cols = self.cols.max(1); // (a tensor with no columns has no values)
                 let values: Vec<f32> = self.values().collect();
                 for row in values.chunks(cols) {
                     for group in row.chunks(Q8_GROUP) {
@@ -373,7 +373,7 @@ impl View for Encoded<'_> {
     }
 
     fn data_len(&self) -> usize {
-        let count: usize = self.out_shape.iter().product();
+        let count: usize = self.shape.iter().product();
         match self.encoding {
             Encoding::F16 | Encoding::Q8Scales => count * 2,
             Encoding::Q8Values => count,
@@ -434,10 +434,11 @@ pub fn convert(f32_bytes: &[u8], variant: &str) -> Result<Vec<u8>> {
             )));
         }
         let shape = view.shape().to_vec();
-        let encoded = |encoding, out_shape| Encoded {
+        let cols = shape.last().copied().unwrap_or(1);
+        let encoded = |encoding, shape| Encoded {
             source: data,
-            shape: shape.clone(),
-            out_shape,
+            cols,
+            shape,
             encoding,
         };
         match (variant, shape.as_slice()) {
@@ -456,8 +457,20 @@ pub fn convert(f32_bytes: &[u8], variant: &str) -> Result<Vec<u8>> {
     if variant == "q8" {
         metadata.insert(GROUP_KEY.to_string(), Q8_GROUP.to_string());
     }
-    safetensors::serialize(outputs, Some(metadata))
-        .map_err(|e| Error::Config(format!("could not write the {variant} weight file: {e}")))
+    let mut bytes = safetensors::serialize(outputs, Some(metadata))
+        .map_err(|e| Error::Config(format!("could not write the {variant} weight file: {e}")))?;
+    // serde_json writes the metadata in the HashMap's (random) order; one order makes the same
+    // input give the same bytes, on every run and machine. Both orders have the same length.
+    let unordered = format!("\"{GROUP_KEY}\":\"{Q8_GROUP}\",\"{FORMAT_KEY}\":\"q8\"");
+    let ordered = format!("\"{FORMAT_KEY}\":\"q8\",\"{GROUP_KEY}\":\"{Q8_GROUP}\"");
+    let header_end = bytes.len().min(8 + 4096);
+    if let Some(at) = bytes[..header_end]
+        .windows(unordered.len())
+        .position(|w| w == unordered.as_bytes())
+    {
+        bytes[at..at + ordered.len()].copy_from_slice(ordered.as_bytes());
+    }
+    Ok(bytes)
 }
 
 /// How far one kind of tensor of a converted file is from the f32 original.
@@ -479,7 +492,8 @@ pub struct Deviation {
 pub fn deviations(f32_bytes: &[u8], converted_bytes: &[u8]) -> Result<Vec<Deviation>> {
     let mut reference = Tensors::parse(f32_bytes)?;
     let mut converted = Tensors::parse(converted_bytes)?;
-    let mut kinds: std::collections::BTreeMap<String, (usize, usize, f32, f64)> = Default::default();
+    let mut kinds: std::collections::BTreeMap<String, (usize, usize, f32, f64)> =
+        Default::default();
     let names: Vec<String> = converted.names().into_iter().map(String::from).collect();
     for name in names {
         let shape = converted.shape(&name).unwrap_or_default();
@@ -509,7 +523,10 @@ pub fn deviations(f32_bytes: &[u8], converted_bytes: &[u8]) -> Result<Vec<Deviat
 /// A tensor's name without `encoder.layer.{L}.`.
 fn tensor_kind(name: &str) -> String {
     match name.strip_prefix("encoder.layer.") {
-        Some(rest) => rest.split_once('.').map_or(rest, |(_, kind)| kind).to_string(),
+        Some(rest) => rest
+            .split_once('.')
+            .map_or(rest, |(_, kind)| kind)
+            .to_string(),
         None => name.to_string(),
     }
 }
@@ -575,13 +592,30 @@ mod tests {
         let bias = values(70, 2);
         let ids: Vec<u8> = (0..4i64).flat_map(|i| i.to_le_bytes()).collect();
         let tensors = vec![
-            ("encoder.layer.0.attention.self.query.weight", f32_tensor(&[5, 70], &weight)),
-            ("encoder.layer.0.attention.self.query.bias", f32_tensor(&[70], &bias)),
-            ("embeddings.position_ids", Raw { dtype: Dtype::I64, shape: vec![1, 4], data: ids }),
+            (
+                "encoder.layer.0.attention.self.query.weight",
+                f32_tensor(&[5, 70], &weight),
+            ),
+            (
+                "encoder.layer.0.attention.self.query.bias",
+                f32_tensor(&[70], &bias),
+            ),
+            (
+                "embeddings.position_ids",
+                Raw {
+                    dtype: Dtype::I64,
+                    shape: vec![1, 4],
+                    data: ids,
+                },
+            ),
             ("pooler.dense.bias", f32_tensor(&[3], &[1.0, 2.0, 3.0])),
         ];
         let metadata = HashMap::from([("format".to_string(), "pt".to_string())]);
-        (safetensors::serialize(tensors, Some(metadata)).unwrap(), weight, bias)
+        (
+            safetensors::serialize(tensors, Some(metadata)).unwrap(),
+            weight,
+            bias,
+        )
     }
 
     fn message(result: Result<impl std::fmt::Debug>) -> String {
@@ -596,8 +630,16 @@ mod tests {
         let (bytes, weight, bias) = f32_file();
         let mut t = Tensors::parse(&bytes).unwrap();
         assert_eq!(t.variant(), "f32");
-        assert_eq!(t.take("encoder.layer.0.attention.self.query.weight", &[5, 70]).unwrap(), weight);
-        assert_eq!(t.take("encoder.layer.0.attention.self.query.bias", &[70]).unwrap(), bias);
+        assert_eq!(
+            t.take("encoder.layer.0.attention.self.query.weight", &[5, 70])
+                .unwrap(),
+            weight
+        );
+        assert_eq!(
+            t.take("encoder.layer.0.attention.self.query.bias", &[70])
+                .unwrap(),
+            bias
+        );
     }
 
     #[test]
@@ -609,11 +651,22 @@ mod tests {
         // position_ids and the pooler are dropped.
         assert_eq!(
             t.names(),
-            ["encoder.layer.0.attention.self.query.bias", "encoder.layer.0.attention.self.query.weight"]
+            [
+                "encoder.layer.0.attention.self.query.bias",
+                "encoder.layer.0.attention.self.query.weight"
+            ]
         );
-        let back = t.take("encoder.layer.0.attention.self.query.weight", &[5, 70]).unwrap();
-        let back_bias = t.take("encoder.layer.0.attention.self.query.bias", &[70]).unwrap();
-        for (x, y) in weight.iter().chain(&bias).zip(back.iter().chain(&back_bias)) {
+        let back = t
+            .take("encoder.layer.0.attention.self.query.weight", &[5, 70])
+            .unwrap();
+        let back_bias = t
+            .take("encoder.layer.0.attention.self.query.bias", &[70])
+            .unwrap();
+        for (x, y) in weight
+            .iter()
+            .chain(&bias)
+            .zip(back.iter().chain(&back_bias))
+        {
             // Half an f16 ulp: 2^-11 relative for normals, 2^-25 absolute for subnormals.
             let bound = x.abs() * 2f32.powi(-11) + 2f32.powi(-25);
             assert!((x - y).abs() <= bound, "{x} came back as {y}");
@@ -625,6 +678,10 @@ mod tests {
     fn q8_error_is_at_most_half_a_scale() {
         let (bytes, weight, bias) = f32_file();
         let q8_bytes = convert(&bytes, "q8").unwrap();
+        // The same bytes every time (the metadata map is written in one order).
+        for _ in 0..8 {
+            assert_eq!(convert(&bytes, "q8").unwrap(), q8_bytes);
+        }
         let mut t = Tensors::parse(&q8_bytes).unwrap();
         assert_eq!(t.variant(), "q8");
         assert_eq!(t.group, Q8_GROUP);
@@ -636,10 +693,15 @@ mod tests {
         let back = t.take(name, &[5, 70]).unwrap();
         for (i, (x, y)) in weight.iter().zip(&back).enumerate() {
             let scale = scales[(i / 70) * 3 + (i % 70) / 32];
-            assert!((x - y).abs() <= scale / 2.0 * (1.0 + 1e-6), "{i}: {x} came back as {y} (scale {scale})");
+            assert!(
+                (x - y).abs() <= scale / 2.0 * (1.0 + 1e-6),
+                "{i}: {x} came back as {y} (scale {scale})"
+            );
         }
         // 1-D tensors are F16.
-        let back_bias = t.take("encoder.layer.0.attention.self.query.bias", &[70]).unwrap();
+        let back_bias = t
+            .take("encoder.layer.0.attention.self.query.bias", &[70])
+            .unwrap();
         for (x, y) in bias.iter().zip(&back_bias) {
             assert!((x - y).abs() <= x.abs() * 2f32.powi(-11) + 2f32.powi(-25));
         }
@@ -654,7 +716,10 @@ mod tests {
             assert!(scale.to_f32() * 127.0 >= max, "{max}: scale {scale}");
             for &x in &group {
                 let q = quantize(x, scale.to_f32());
-                assert!((x - f32::from(q) * scale.to_f32()).abs() <= scale.to_f32() / 2.0 * (1.0 + 1e-6));
+                assert!(
+                    (x - f32::from(q) * scale.to_f32()).abs()
+                        <= scale.to_f32() / 2.0 * (1.0 + 1e-6)
+                );
             }
         }
         assert_eq!(q8_scale(&[0.0; 32]).to_f32(), 0.0);
@@ -667,7 +732,10 @@ mod tests {
         let q8_bytes = convert(&bytes, "q8").unwrap();
         let d = deviations(&bytes, &q8_bytes).unwrap();
         let kinds: Vec<&str> = d.iter().map(|d| d.kind.as_str()).collect();
-        assert_eq!(kinds, ["attention.self.query.bias", "attention.self.query.weight"]);
+        assert_eq!(
+            kinds,
+            ["attention.self.query.bias", "attention.self.query.weight"]
+        );
         assert!(d[1].max > 0.0 && d[1].mean <= d[1].max && d[1].values == 350);
     }
 
@@ -676,18 +744,31 @@ mod tests {
         let (bytes, ..) = f32_file();
         let mut t = Tensors::parse(&bytes).unwrap();
         let m = message(t.take("encoder.layer.9.output.dense.weight", &[384, 1536]));
-        assert!(m.contains("no tensor encoder.layer.9.output.dense.weight"), "{m}");
+        assert!(
+            m.contains("no tensor encoder.layer.9.output.dense.weight"),
+            "{m}"
+        );
         let m = message(t.take("encoder.layer.0.attention.self.query.weight", &[70, 5]));
-        assert!(m.contains("[5, 70]") && m.contains("[70, 5]") && m.contains("query.weight"), "{m}");
+        assert!(
+            m.contains("[5, 70]") && m.contains("[70, 5]") && m.contains("query.weight"),
+            "{m}"
+        );
         let m = message(t.take("embeddings.position_ids", &[1, 4]));
         assert!(m.contains("I64"), "{m}");
     }
 
     #[test]
     fn not_a_safetensors_file() {
-        for bytes in [&b""[..], b"abc", b"<!DOCTYPE html><html><body>404 Not Found</body></html>"] {
+        for bytes in [
+            &b""[..],
+            b"abc",
+            b"<!DOCTYPE html><html><body>404 Not Found</body></html>",
+        ] {
             let m = message(Tensors::parse(bytes));
-            assert!(m.contains("not a safetensors file") || m.contains("8-byte header length"), "{m}");
+            assert!(
+                m.contains("not a safetensors file") || m.contains("8-byte header length"),
+                "{m}"
+            );
         }
         let m = message(Tensors::parse(b"<!DOCTYPE html><html>"));
         assert!(m.contains("<!DOCTYPE"), "{m}");
@@ -698,10 +779,16 @@ mod tests {
         let (bytes, ..) = f32_file();
         let header_end = 8 + u64::from_le_bytes(bytes[..8].try_into().unwrap()) as usize;
         let m = message(Tensors::parse(&bytes[..bytes.len() - 10]));
-        assert!(m.contains("truncated") && m.contains(&format!("{} bytes", bytes.len())), "{m}");
+        assert!(
+            m.contains("truncated") && m.contains(&format!("{} bytes", bytes.len())),
+            "{m}"
+        );
         assert!(m.contains(&format!("{}", bytes.len() - 10)), "{m}");
         let m = message(Tensors::parse(&bytes[..header_end - 3]));
-        assert!(m.contains("truncated") && m.contains(&format!("{header_end} bytes")), "{m}");
+        assert!(
+            m.contains("truncated") && m.contains(&format!("{header_end} bytes")),
+            "{m}"
+        );
         let mut longer = bytes.clone();
         longer.extend_from_slice(&[0; 8]);
         let m = message(Tensors::parse(&longer));
@@ -719,15 +806,25 @@ mod tests {
             out.extend_from_slice(&bytes[8 + n..]);
             out
         };
-        let m = message(Tensors::parse(&with(&header.replacen("\"I64\"", "\"Q4\"", 1))));
+        let m = message(Tensors::parse(&with(
+            &header.replacen("\"I64\"", "\"Q4\"", 1),
+        )));
         assert!(m.contains("unknown dtype \"Q4\""), "{m}");
-        let m = message(Tensors::parse(&with(&header.replacen("data_offsets", "data_offset", 1))));
+        let m = message(Tensors::parse(&with(&header.replacen(
+            "data_offsets",
+            "data_offset",
+            1,
+        ))));
         assert!(m.contains("header is corrupt"), "{m}");
-        let m = message(Tensors::parse(&with(&header.replacen("\"I64\"", "\"F32\"", 1))));
+        let m = message(Tensors::parse(&with(
+            &header.replacen("\"I64\"", "\"F32\"", 1),
+        )));
         assert!(m.contains("corrupt"), "{m}");
         let q8 = convert(&bytes, "q8").unwrap();
         let n = u64::from_le_bytes(q8[..8].try_into().unwrap()) as usize;
-        let h = std::str::from_utf8(&q8[8..8 + n]).unwrap().replacen("\"32\"", "\"0\"", 1);
+        let h = std::str::from_utf8(&q8[8..8 + n])
+            .unwrap()
+            .replacen("\"32\"", "\"0\"", 1);
         let mut bad = (h.len() as u64).to_le_bytes().to_vec();
         bad.extend_from_slice(h.as_bytes());
         bad.extend_from_slice(&q8[8 + n..]);
@@ -744,7 +841,11 @@ mod tests {
         // Empty tensors convert to empty tensors.
         let empty = safetensors::serialize([("e", f32_tensor(&[3, 0], &[]))], None).unwrap();
         let q8_empty = convert(&empty, "q8").unwrap();
-        assert!(Tensors::parse(&q8_empty).unwrap().take("e", &[3, 0]).unwrap().is_empty());
+        assert!(Tensors::parse(&q8_empty)
+            .unwrap()
+            .take("e", &[3, 0])
+            .unwrap()
+            .is_empty());
         let huge = safetensors::serialize([("w", f32_tensor(&[2], &[1.0, 1e6]))], None).unwrap();
         let m = message(convert(&huge, "f16"));
         assert!(m.contains("w[1]") && m.contains("f16 range"), "{m}");
@@ -754,7 +855,11 @@ mod tests {
     #[test]
     fn damaged_files_never_panic() {
         let (bytes, ..) = f32_file();
-        for file in [bytes.clone(), convert(&bytes, "f16").unwrap(), convert(&bytes, "q8").unwrap()] {
+        for file in [
+            bytes.clone(),
+            convert(&bytes, "f16").unwrap(),
+            convert(&bytes, "q8").unwrap(),
+        ] {
             let take_all = |b: &[u8]| {
                 if let Ok(mut t) = Tensors::parse(b) {
                     let names: Vec<String> = t.names().into_iter().map(String::from).collect();
@@ -765,7 +870,10 @@ mod tests {
                 }
             };
             for len in 0..file.len() {
-                assert!(Tensors::parse(&file[..len]).is_err(), "a file cut to {len} bytes parsed");
+                assert!(
+                    Tensors::parse(&file[..len]).is_err(),
+                    "a file cut to {len} bytes parsed"
+                );
             }
             for i in 0..file.len() {
                 for flip in [0x01u8, 0x80, 0xff] {
