@@ -121,9 +121,11 @@ impl<'a> Tensors<'a> {
     fn dequantize(&self, name: &str, values: &TensorView<'a>) -> Result<Vec<f32>> {
         let (rows, cols) = match values.shape() {
             &[rows, cols] => (rows, cols),
-            other => return Err(Error::Config(format!(
+            other => {
+                return Err(Error::Config(format!(
                 "tensor {name} is I8 with shape {other:?}; q8 files store only 2-D tensors as I8"
-            ))),
+            )))
+            }
         };
         let groups = cols.div_ceil(self.group);
         let scales_name = format!("{name}{SCALES_SUFFIX}");
@@ -191,7 +193,7 @@ fn check_header(bytes: &[u8]) -> Result<()> {
     let header_len = u64::from_le_bytes(len);
     // safetensors' own limit: a header over 100 MB means this is not a safetensors file.
     let first = bytes.get(8).copied();
-    if header_len < 2 || header_len > 100_000_000 || first.is_some_and(|b| b != b'{') {
+    if !(2..=100_000_000).contains(&header_len) || first.is_some_and(|b| b != b'{') {
         return Err(Error::Config(format!(
             "the weight file is not a safetensors file (it starts with {:?})",
             String::from_utf8_lossy(&bytes[..bytes.len().min(16)])
@@ -317,10 +319,10 @@ enum Encoding {
 /// so that no full copy of the model is ever held besides the input and the output.
 struct Encoded<'a> {
     source: &'a [u8],
-    /// The source shape ([rows, cols] for the q8 encodings).
-    shape: Vec<usize>,
+    /// Values per row of the source (the q8 groups run along rows).
+    cols: usize,
     /// The output shape.
-    out_shape: Vec<usize>,
+    shape: Vec<usize>,
     encoding: Encoding,
 }
 
@@ -341,7 +343,7 @@ impl View for Encoded<'_> {
     }
 
     fn shape(&self) -> &[usize] {
-        &self.out_shape
+        &self.shape
     }
 
     fn data(&self) -> Cow<'_, [u8]> {
@@ -353,7 +355,7 @@ impl View for Encoded<'_> {
                 }
             }
             Encoding::Q8Values | Encoding::Q8Scales => {
-                let cols = self.shape[1].max(1); // (a tensor with no columns has no values)
+                let cols = self.cols.max(1); // (a tensor with no columns has no values)
                 let values: Vec<f32> = self.values().collect();
                 for row in values.chunks(cols) {
                     for group in row.chunks(Q8_GROUP) {
@@ -371,7 +373,7 @@ impl View for Encoded<'_> {
     }
 
     fn data_len(&self) -> usize {
-        let count: usize = self.out_shape.iter().product();
+        let count: usize = self.shape.iter().product();
         match self.encoding {
             Encoding::F16 | Encoding::Q8Scales => count * 2,
             Encoding::Q8Values => count,
@@ -432,10 +434,11 @@ pub fn convert(f32_bytes: &[u8], variant: &str) -> Result<Vec<u8>> {
             )));
         }
         let shape = view.shape().to_vec();
-        let encoded = |encoding, out_shape| Encoded {
+        let cols = shape.last().copied().unwrap_or(1);
+        let encoded = |encoding, shape| Encoded {
             source: data,
-            shape: shape.clone(),
-            out_shape,
+            cols,
+            shape,
             encoding,
         };
         match (variant, shape.as_slice()) {
@@ -454,8 +457,20 @@ pub fn convert(f32_bytes: &[u8], variant: &str) -> Result<Vec<u8>> {
     if variant == "q8" {
         metadata.insert(GROUP_KEY.to_string(), Q8_GROUP.to_string());
     }
-    safetensors::serialize(outputs, Some(metadata))
-        .map_err(|e| Error::Config(format!("could not write the {variant} weight file: {e}")))
+    let mut bytes = safetensors::serialize(outputs, Some(metadata))
+        .map_err(|e| Error::Config(format!("could not write the {variant} weight file: {e}")))?;
+    // serde_json writes the metadata in the HashMap's (random) order; one order makes the same
+    // input give the same bytes, on every run and machine. Both orders have the same length.
+    let unordered = format!("\"{GROUP_KEY}\":\"{Q8_GROUP}\",\"{FORMAT_KEY}\":\"q8\"");
+    let ordered = format!("\"{FORMAT_KEY}\":\"q8\",\"{GROUP_KEY}\":\"{Q8_GROUP}\"");
+    let header_end = bytes.len().min(8 + 4096);
+    if let Some(at) = bytes[..header_end]
+        .windows(unordered.len())
+        .position(|w| w == unordered.as_bytes())
+    {
+        bytes[at..at + ordered.len()].copy_from_slice(ordered.as_bytes());
+    }
+    Ok(bytes)
 }
 
 /// How far one kind of tensor of a converted file is from the f32 original.
@@ -663,6 +678,10 @@ mod tests {
     fn q8_error_is_at_most_half_a_scale() {
         let (bytes, weight, bias) = f32_file();
         let q8_bytes = convert(&bytes, "q8").unwrap();
+        // The same bytes every time (the metadata map is written in one order).
+        for _ in 0..8 {
+            assert_eq!(convert(&bytes, "q8").unwrap(), q8_bytes);
+        }
         let mut t = Tensors::parse(&q8_bytes).unwrap();
         assert_eq!(t.variant(), "q8");
         assert_eq!(t.group, Q8_GROUP);
