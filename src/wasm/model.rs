@@ -222,11 +222,13 @@ pub fn head_patterns(
         )));
     }
     let data = data.to_vec();
+    // BERT's [CLS] and [SEP] at the ends (an attentions() result always has them).
+    let special_ends = n >= 2;
     let out = Array::new();
     for l in 0..layers {
         for h in 0..heads {
             let map = &data[(l * heads + h) * n * n..][..n * n];
-            let (p, share) = classify(map, n);
+            let (p, share) = classify(map, n, special_ends);
             let o = Object::new();
             set(&o, "layer", l as u32);
             set(&o, "head", h as u32);
