@@ -439,7 +439,7 @@ fn trace_errors_are_clear() {
 #[wasm_bindgen_test]
 fn vocabulary_and_mask_info() {
     let stages = wasm::stages();
-    assert_eq!(stages.length(), 13);
+    assert_eq!(stages.length(), 17);
     assert_eq!(get(&stages.get(9), "name").as_string().unwrap(), "softmax");
     let info = wasm::mask_info(
         json(r#"{"kind":"window","size":2,"causal":true}"#),
@@ -1097,8 +1097,108 @@ async fn every_export_refuses_hostile_values_with_a_clear_error_and_keeps_workin
         );
     }
 
+    // loadModel: the config object and each field; weight bytes that are no weight file. (The
+    // Model's own methods are driven with bad values in tests/e2e/minilm-fixture.test.mjs, where
+    // the weight files are served.)
+    let vocab: String = ["[PAD]", "[UNK]", "[CLS]", "[SEP]"]
+        .into_iter()
+        .map(String::from)
+        .chain((4..30522).map(|i| format!("[unused{i}]")))
+        .map(|l| l + "\n")
+        .collect();
+    let u8s = |b: &[u8]| JsValue::from(js_sys::Uint8Array::from(b));
+    // A fresh config (with() copies through JSON, which would turn the bytes into an object).
+    let load_config = |name: &str, weights: JsValue, vocab: &str| {
+        let o = json(&format!("{{\"name\":{name:?}}}"));
+        js_sys::Reflect::set(&o, &"weights".into(), &weights).unwrap();
+        js_sys::Reflect::set(&o, &"vocab".into(), &vocab.into()).unwrap();
+        o
+    };
+    let load = load_config("minilm-l6", u8s(b"not a weight file"), &vocab);
+    for (label, bad) in hostile(Field::Object { required: true }) {
+        let r = wasm::load_model(bad.unwrap_or(JsValue::UNDEFINED)).map(JsValue::from);
+        t.check(
+            format!("loadModel config {label}"),
+            r,
+            &["loadModel config"],
+        );
+    }
+    for (field, kind) in [
+        ("name", Field::Text { required: true }),
+        ("weights", Field::Float32),
+        ("vocab", Field::Text { required: true }),
+    ] {
+        for (label, bad) in hostile(kind) {
+            let r = wasm::load_model(with(&load, &[field], bad.as_ref())).map(JsValue::from);
+            t.check(format!("loadModel {field} {label}"), r, &[field]);
+        }
+    }
+    let mut header = 120u64.to_le_bytes().to_vec();
+    header.extend_from_slice(
+        b"{\"x\":{\"dtype\":\"F32\",\"shape\":[1000],\"data_offsets\":[0,4000]}}",
+    );
+    for (label, bytes, names) in [
+        (
+            "junk bytes",
+            b"not a weight file".to_vec(),
+            &["weights"][..],
+        ),
+        ("empty", Vec::new(), &["weights"][..]),
+        ("a truncated header", header.clone(), &["weights"][..]),
+        (
+            "one tensor, not the model",
+            {
+                let mut h = br#"{"x":{"dtype":"F32","shape":[2],"data_offsets":[0,8]}}"#.to_vec();
+                let mut b = (h.len() as u64).to_le_bytes().to_vec();
+                b.append(&mut h);
+                b.extend_from_slice(&[0; 8]);
+                b
+            },
+            &["embeddings.word_embeddings.weight"][..],
+        ),
+    ] {
+        let r = wasm::load_model(load_config("minilm-l6", u8s(&bytes), &vocab)).map(JsValue::from);
+        t.check(format!("loadModel weights: {label}"), r, names);
+    }
+    for (label, bad) in [
+        ("a short vocab", "[PAD]\n[UNK]\n[CLS]\n[SEP]\n"),
+        ("a vocab without [UNK]", "a\nb\n"),
+    ] {
+        let r = wasm::load_model(load_config("minilm-l6", u8s(b"x"), bad)).map(JsValue::from);
+        t.check(format!("loadModel vocab: {label}"), r, &["vocab"]);
+    }
+    let r = wasm::load_model(load_config("gpt-2", u8s(b"x"), &vocab)).map(JsValue::from);
+    t.check("loadModel name unknown".into(), r, &["minilm-l6"]);
+
+    // headPatterns: the attentions object and each field; data of the wrong size.
+    let attn = json(r#"{"layers":1,"heads":2,"seqLen":2}"#);
+    js_sys::Reflect::set(&attn, &"data".into(), &Float32Array::new_with_length(8)).unwrap();
+    for (label, bad) in hostile(Field::Object { required: true }) {
+        let r = wasm::head_patterns(bad.unwrap_or(JsValue::UNDEFINED)).map(JsValue::from);
+        t.check(format!("headPatterns {label}"), r, &["headPatterns"]);
+    }
+    for (field, kind) in [
+        ("layers", Field::Count { required: true }),
+        ("heads", Field::Count { required: true }),
+        ("seqLen", Field::Count { required: true }),
+        ("data", Field::Float32),
+    ] {
+        for (label, bad) in hostile(kind) {
+            let r = wasm::head_patterns(with(&attn, &[field], bad.as_ref())).map(JsValue::from);
+            t.check(format!("headPatterns {field} {label}"), r, &[field]);
+        }
+    }
+    for n in [3u32, 1 << 31] {
+        let r = wasm::head_patterns(with(&attn, &["seqLen"], Some(&n.into()))).map(JsValue::from);
+        t.check(
+            format!("headPatterns seqLen {n} for 8 numbers"),
+            r,
+            &["data", "seqLen"],
+        );
+    }
+
     wasm_bindgen_test::console_log!(
-        "hostile inputs: {} calls over attention, attentionAsync, maskInfo, trace, tokenize, buildInfo",
+        "hostile inputs: {} calls over attention, attentionAsync, maskInfo, trace, tokenize, buildInfo, loadModel, headPatterns",
         t.count
     );
     assert!(
@@ -1124,7 +1224,7 @@ async fn every_export_refuses_hostile_values_with_a_clear_error_and_keeps_workin
         wasm::tokenize("a b".into(), "toy".into()).unwrap().length(),
         2
     );
-    assert_eq!(wasm::stages().length(), 13);
+    assert_eq!(wasm::stages().length(), 17);
     let info = wasm::build_info(shape).unwrap();
     assert_eq!(
         get(&info, "kernel").as_string(),

@@ -19,7 +19,9 @@ pub use crate::stage::{Axis, Stage};
 
 use crate::error::{check_f32_budget, Error, Result};
 use crate::mask::{Mask, MaskStats};
-use crate::model::{apply_override, Model, ModelCard, ModelSpec, Override, Param, Token};
+use crate::model::{
+    apply_override, Model, ModelCard, ModelSpec, Override, Param, Token, TokenKind,
+};
 use crate::reference as r;
 use ndarray::{s, Array2, ArrayView1, ArrayView2};
 
@@ -170,16 +172,22 @@ impl Trace {
     }
 }
 
-fn check_tokens(which: &str, n: usize, max: usize) -> Result<()> {
+fn check_tokens(card: &ModelCard, which: &str, n: usize, max: usize) -> Result<()> {
     if n == 0 {
         return Err(Error::Config(format!(
             "the {which} has no tokens: type at least one word"
         )));
     }
     if n > max {
-        return Err(Error::Config(format!(
-            "the {which} has {n} tokens; the trace shows at most {max}. Shorten it, or use attention() for long inputs"
-        )));
+        return Err(Error::Config(match card.tokens {
+            TokenKind::Word => format!(
+                "the {which} has {n} tokens; the trace shows at most {max}. Shorten it, or use attention() for long inputs"
+            ),
+            TokenKind::WordPiece => format!(
+                "the {which} has {n} wordpieces (with [CLS] and [SEP]); {} reads at most {max}. Shorten it",
+                card.title
+            ),
+        }));
     }
     Ok(())
 }
@@ -249,7 +257,7 @@ pub fn trace_model(model: &mut dyn Model, input: &TraceInput) -> Result<Trace> {
     let card = model.card();
     let query_tokens = model.tokenize(&input.sentence);
     let max_tokens = card.max_tokens.min(MAX_TRACE_TOKENS);
-    check_tokens("sentence", query_tokens.len(), max_tokens)?;
+    check_tokens(&card, "sentence", query_tokens.len(), max_tokens)?;
     let cross = input.context.is_some();
     if cross && !card.cross_attention {
         return Err(Error::Config(format!(
@@ -261,7 +269,7 @@ pub fn trace_model(model: &mut dyn Model, input: &TraceInput) -> Result<Trace> {
         Some(c) => model.tokenize(c),
         None => query_tokens.clone(),
     };
-    check_tokens("context sentence", key_tokens.len(), max_tokens)?;
+    check_tokens(&card, "context sentence", key_tokens.len(), max_tokens)?;
     let (n, m) = (query_tokens.len(), key_tokens.len());
     let (d_k, heads_n) = (card.head_dim, card.heads);
 

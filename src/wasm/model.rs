@@ -214,11 +214,14 @@ pub fn head_patterns(
         return Err(js_err("headPatterns: data must be a Float32Array"));
     };
     let (layers, heads, n) = (a.layers.0, a.heads.0, a.seq_len.0);
-    let want = (layers as u64) * (heads as u64) * (n as u64) * (n as u64);
-    if want != data.length() as u64 {
+    let want = [layers, heads, n, n]
+        .iter()
+        .try_fold(1u64, |acc, &x| acc.checked_mul(x as u64));
+    if want != Some(data.length() as u64) {
         return Err(js_err(format!(
-            "headPatterns: data has {} numbers, but layers x heads x seqLen² is {want}",
-            data.length()
+            "headPatterns: data has {} numbers, but layers x heads x seqLen² is {}",
+            data.length(),
+            want.map_or("more than 2^64".to_string(), |w| w.to_string())
         )));
     }
     let data = data.to_vec();

@@ -85,3 +85,66 @@ test("the f16 and 8-bit files stay within their measured tolerances in the brows
   }
   await context.close();
 });
+
+test("a loaded model refuses bad calls with messages that name the problem, and keeps working", async () => {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await page.goto(server.url + "models/index.json");
+  const results = await page.evaluate(async () => {
+    const m = await import("/engine/relaxed/attention_playground.js");
+    await m.default();
+    const weights = new Uint8Array(await (await fetch("/models/minilm-l6.q8.safetensors")).arrayBuffer());
+    const vocab = await (await fetch("/models/minilm-l6.vocab.txt")).text();
+    const model = m.loadModel({ name: "minilm-l6", weights, vocab });
+    const long = "word ".repeat(600);
+    const calls = {
+      "tokenize(42)": () => model.tokenize(42),
+      "attentions(undefined)": () => model.attentions(),
+      "attentions of 602 wordpieces": () => model.attentions(long),
+      "attentions with scale -1": () => model.attentions("a b", { scale: -1 }),
+      "attentions with a bad mask": () => model.attentions("a b", { mask: { kind: "sideways" } }),
+      "attentions with an unknown option": () => model.attentions("a b", { temperature: 2 }),
+      "trace of layer 6": () => model.trace({ sentence: "a b", layer: 6 }),
+      "trace with a context sentence": () => model.trace({ sentence: "a b", context: "c d" }),
+      "trace with a toy option": () => model.trace({ sentence: "a b", dModel: 16 }),
+      "trace of the toy model": () => model.trace({ sentence: "a b", model: "toy" }),
+      "trace of 602 wordpieces": () => model.trace({ sentence: long }),
+      "trace with layer and only.layers": () => model.trace({ sentence: "a b", layer: 1, only: { layers: [2] } }),
+    };
+    const out = {};
+    for (const [name, call] of Object.entries(calls)) {
+      try {
+        call();
+        out[name] = "no error";
+      } catch (e) {
+        out[name] = e instanceof Error ? e.message : `not an Error: ${String(e)}`;
+      }
+    }
+    const a = model.attentions("The cat sat on the mat because it was tired.", { mask: { kind: "causal" } });
+    const t = model.trace({ sentence: "The cat sat.", layer: 5, only: { heads: [0], stages: ["softmax", "layer-output"] } });
+    out.after = { seqLen: a.seqLen, upper: a.data[1], layers: t.layers.map((l) => l.layer), stages: t.layers[0].stages.map((s) => s.stage) };
+    out.patterns = m.headPatterns(a).length;
+    return out;
+  });
+  const expect = {
+    "tokenize(42)": "text",
+    "attentions(undefined)": "text",
+    "attentions of 602 wordpieces": "602 wordpieces",
+    "attentions with scale -1": "scale",
+    "attentions with a bad mask": "sideways",
+    "attentions with an unknown option": "temperature",
+    "trace of layer 6": "layer 6",
+    "trace with a context sentence": "context",
+    "trace with a toy option": "dModel",
+    "trace of the toy model": "minilm-l6",
+    "trace of 602 wordpieces": "602 wordpieces",
+    "trace with layer and only.layers": "layer",
+  };
+  for (const [name, word] of Object.entries(expect)) {
+    assert.ok(results[name].includes(word), `${name}: ${results[name]}`);
+    assert.ok(!/panicked|unreachable|RuntimeError/.test(results[name]), `${name}: ${results[name]}`);
+  }
+  assert.deepEqual(results.after, { seqLen: 13, upper: 0, layers: [5], stages: ["layer-output"] });
+  assert.equal(results.patterns, 72);
+  await context.close();
+});

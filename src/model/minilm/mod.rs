@@ -351,13 +351,20 @@ pub struct Forward {
 impl MiniLm {
     /// Reads a weight file (f32, f16 or 8-bit safetensors) and the `vocab.txt` text.
     pub fn load(weights: &[u8], vocab: &str) -> Result<MiniLm> {
-        let vocab = WordPiece::from_vocab(vocab)?;
+        fn named(what: &'static str) -> impl Fn(Error) -> Error {
+            move |e| Error::Config(format!("{what}: {e}"))
+        }
+        let vocab = WordPiece::from_vocab(vocab).map_err(named("vocab"))?;
         if vocab.len() != VOCAB {
             return Err(Error::Config(format!(
-                "vocab has {} entries; {NAME} needs its own vocab.txt of {VOCAB}",
+                "vocab: it has {} entries; {NAME} needs its own vocab.txt of {VOCAB}",
                 vocab.len()
             )));
         }
+        Self::load_weights(weights, vocab).map_err(named("weights"))
+    }
+
+    fn load_weights(weights: &[u8], vocab: WordPiece) -> Result<MiniLm> {
         let mut t = Tensors::parse(weights)?;
         let variant = t.variant();
         let word = t.take("embeddings.word_embeddings.weight", &[VOCAB, D_MODEL])?;
