@@ -59,11 +59,17 @@ build_one() { # build: compiles one build into the cache unless its key is there
     echo "build-engines: $build: inputs changed, building (cargo, wasm-bindgen, wasm-opt -O3)"
     t0=$(ms)
     target_dir="$AP_CACHE/engine-$build"
-    RUSTUP_TOOLCHAIN=$toolchain RUSTFLAGS="$flags" CARGO_TARGET_DIR="$target_dir" \
-      cargo build --quiet --release --lib --target wasm32-unknown-unknown "${extra[@]}"
     tmp=$(mktemp -d "$AP_CACHE/engines/.$build-XXXXXX")
-    wasm-bindgen --target web --no-typescript --out-dir "$tmp" \
-      "$target_dir/wasm32-unknown-unknown/release/attention_playground.wasm"
+    # The target folder is shared by every checkout on the machine, and cargo writes each one's
+    # output to the same file name: hold the build's lock from cargo until wasm-bindgen has read
+    # it, or another checkout's build can replace it in between.
+    (
+      flock 9
+      RUSTUP_TOOLCHAIN=$toolchain RUSTFLAGS="$flags" CARGO_TARGET_DIR="$target_dir" \
+        cargo build --quiet --release --lib --target wasm32-unknown-unknown "${extra[@]}"
+      wasm-bindgen --target web --no-typescript --out-dir "$tmp" \
+        "$target_dir/wasm32-unknown-unknown/release/attention_playground.wasm"
+    ) 9>"$AP_CACHE/engine-$build.lock"
     # The target_features section tells wasm-opt which features the build may use.
     wasm-opt -O3 --detect-features "$tmp/attention_playground_bg.wasm" -o "$tmp/attention_playground_bg.wasm"
     # Another checkout may have finished the same key meanwhile: either copy is the same build.

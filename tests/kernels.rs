@@ -35,6 +35,13 @@ proptest! {
 }
 
 #[test]
+fn gelu_and_softmax_match_the_readable_versions() {
+    for seed in 0..64 {
+        suite::check_pointwise(seed).unwrap();
+    }
+}
+
+#[test]
 fn the_matrix_product_matches_ndarray_on_random_shapes() {
     for seed in 0..64 {
         suite::check_matmul(seed).unwrap();

@@ -66,6 +66,13 @@ fn every_kernel_matches_the_reference_on_random_shapes_and_masks() {
 }
 
 #[wasm_bindgen_test]
+fn gelu_and_softmax_match_the_readable_versions() {
+    for seed in 0..24 {
+        suite::check_pointwise(seed).unwrap();
+    }
+}
+
+#[wasm_bindgen_test]
 fn the_matrix_product_of_every_instruction_set_matches_ndarray() {
     for seed in 0..24 {
         suite::check_matmul(seed).unwrap();

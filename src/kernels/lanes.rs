@@ -25,6 +25,9 @@ pub trait Lanes: Copy + Send + Sync + 'static {
     /// a * b + c, fused where the instruction set allows it.
     fn madd(a: Self::V, b: Self::V, c: Self::V) -> Self::V;
     fn max(a: Self::V, b: Self::V) -> Self::V;
+    /// `b < a ? b : a` lane by lane (f32x4.pmin).
+    fn min(a: Self::V, b: Self::V) -> Self::V;
+    fn div(a: Self::V, b: Self::V) -> Self::V;
     /// `p * 2^n` for lanes holding `t = n + SHIFT` with n an integer, where the result is a
     /// normal number: the low bits of such a t are n, and shifted into the exponent field they
     /// add n to p's exponent (exactly the product, without a multiply).
@@ -112,6 +115,14 @@ impl Lanes for Portable {
         std::array::from_fn(|i| if a[i] < b[i] { b[i] } else { a[i] })
     }
     #[inline(always)]
+    fn min(a: Self::V, b: Self::V) -> Self::V {
+        std::array::from_fn(|i| if b[i] < a[i] { b[i] } else { a[i] })
+    }
+    #[inline(always)]
+    fn div(a: Self::V, b: Self::V) -> Self::V {
+        std::array::from_fn(|i| a[i] / b[i])
+    }
+    #[inline(always)]
     fn mul_pow2_shifted(p: Self::V, t: Self::V) -> Self::V {
         // bits(t) = bits(SHIFT) + n, and bits(SHIFT) << 23 overflows to 0.
         std::array::from_fn(|i| f32::from_bits(p[i].to_bits().wrapping_add(t[i].to_bits() << 23)))
@@ -185,6 +196,14 @@ mod wasm {
             f32x4_pmax(a, b)
         }
         #[inline(always)]
+        fn min(a: v128, b: v128) -> v128 {
+            f32x4_pmin(a, b)
+        }
+        #[inline(always)]
+        fn div(a: v128, b: v128) -> v128 {
+            f32x4_div(a, b)
+        }
+        #[inline(always)]
         fn mul_pow2_shifted(p: v128, t: v128) -> v128 {
             i32x4_add(p, i32x4_shl(t, 23))
         }
@@ -249,6 +268,14 @@ mod wasm {
         #[inline(always)]
         fn max(a: v128, b: v128) -> v128 {
             Simd128::max(a, b)
+        }
+        #[inline(always)]
+        fn min(a: v128, b: v128) -> v128 {
+            Simd128::min(a, b)
+        }
+        #[inline(always)]
+        fn div(a: v128, b: v128) -> v128 {
+            Simd128::div(a, b)
         }
         #[inline(always)]
         fn mul_pow2_shifted(p: v128, t: v128) -> v128 {

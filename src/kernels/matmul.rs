@@ -10,7 +10,8 @@
 //! - A is packed per block of [`MR`] = 4 rows, interleaved by column (`A[i0..i0+4][p]` together),
 //!   so one load and four lane splats give the four rows' multipliers.
 //! - Each (4-row block, panel) pair keeps 4 x 8 sums in eight vector registers over the whole
-//!   `k` loop, then adds the bias and stores.
+//!   `k` loop, then adds the bias and stores. Blocks are packed [`MC`] rows at a time and each
+//!   panel meets every block of the chunk in turn, so it is loaded from memory once per chunk.
 //!
 //! A and C may be column windows of wider row-major matrices (`lda`, `ldc`): a head's columns
 //! of the fused Q/K/V projection, a head's slot in the concatenation.
@@ -27,6 +28,9 @@ use super::Isa;
 pub const NR: usize = 8;
 /// Rows per block of A.
 pub const MR: usize = 4;
+/// Rows of A packed at a time: a panel of B (`k x 8`) is read once per chunk, so a 1,536-wide
+/// feed-forward weight streams through the cache once per 64 rows, not once per 4.
+pub const MC: usize = 64;
 /// Rows of C per task of the thread pool.
 #[cfg(feature = "threads")]
 const ROWS_PER_TASK: usize = 16;
@@ -153,7 +157,8 @@ fn run<L: Lanes>(
     rows_block::<L>(a, lda, m, b, bias, c, ldc)
 }
 
-/// C's first `m` rows from A's first `m` rows.
+/// C's first `m` rows from A's first `m` rows: rows in chunks of [`MC`], each chunk's blocks
+/// packed once, then every panel of B against every block of the chunk while the panel is hot.
 fn rows_block<L: Lanes>(
     a: &[f32],
     lda: usize,
@@ -164,40 +169,64 @@ fn rows_block<L: Lanes>(
     ldc: usize,
 ) {
     let (k, n) = (b.k, b.n);
-    let mut ap = vec![0.0f32; k * MR];
+    if k == 0 {
+        // No panels to walk: the product is zero (plus the bias).
+        for i in 0..m {
+            for j in 0..n {
+                c[i * ldc + j] = bias.map_or(0.0, |b| b[j]);
+            }
+        }
+        return;
+    }
+    let mut ap = vec![0.0f32; k * MC];
     let mut tile = [0.0f32; MR * NR];
-    for r0 in (0..m).step_by(MR) {
-        let rows = MR.min(m - r0);
-        if k == 0 {
-            // No panels to walk: the product is zero (plus the bias).
-            for r in 0..rows {
-                for j in 0..n {
-                    c[(r0 + r) * ldc + j] = bias.map_or(0.0, |b| b[j]);
+    for c0 in (0..m).step_by(MC) {
+        let chunk = MC.min(m - c0);
+        let blocks = chunk.div_ceil(MR);
+        // Pack the chunk's blocks, each interleaved by column; missing rows stay zero.
+        for blk in 0..blocks {
+            let dst = &mut ap[blk * k * MR..(blk + 1) * k * MR];
+            for r in 0..MR {
+                let i = blk * MR + r;
+                if i < chunk {
+                    let row = &a[(c0 + i) * lda..(c0 + i) * lda + k];
+                    for (p, &x) in row.iter().enumerate() {
+                        dst[p * MR + r] = x;
+                    }
+                } else {
+                    for p in 0..k {
+                        dst[p * MR + r] = 0.0;
+                    }
                 }
             }
-            continue;
         }
-        // Pack the block interleaved by column; missing rows stay zero.
-        for p in 0..k {
-            for r in 0..MR {
-                ap[p * MR + r] = if r < rows { a[(r0 + r) * lda + p] } else { 0.0 };
-            }
-        }
+        // Each panel of B once per chunk, while it is in cache, against every block.
         for (panel_i, panel) in b.panels.chunks_exact(k * NR).enumerate() {
             let j0 = panel_i * NR;
             let cols = NR.min(n - j0);
-            // SAFETY: `ap` holds k * MR numbers, `panel` k * NR, `tile` MR * NR.
-            unsafe { micro::<L>(ap.as_ptr(), panel.as_ptr(), k, tile.as_mut_ptr()) };
-            for r in 0..rows {
-                let dst = &mut c[(r0 + r) * ldc + j0..(r0 + r) * ldc + j0 + cols];
-                let src = &tile[r * NR..r * NR + cols];
-                match bias {
-                    Some(bias) => {
-                        for ((d, s), b) in dst.iter_mut().zip(src).zip(&bias[j0..j0 + cols]) {
-                            *d = s + b;
+            for blk in 0..blocks {
+                let r0 = c0 + blk * MR;
+                let rows = MR.min(m - r0);
+                // SAFETY: the block holds k * MR numbers, `panel` k * NR, `tile` MR * NR.
+                unsafe {
+                    micro::<L>(
+                        ap[blk * k * MR..].as_ptr(),
+                        panel.as_ptr(),
+                        k,
+                        tile.as_mut_ptr(),
+                    )
+                };
+                for r in 0..rows {
+                    let dst = &mut c[(r0 + r) * ldc + j0..(r0 + r) * ldc + j0 + cols];
+                    let src = &tile[r * NR..r * NR + cols];
+                    match bias {
+                        Some(bias) => {
+                            for ((d, s), b) in dst.iter_mut().zip(src).zip(&bias[j0..j0 + cols]) {
+                                *d = s + b;
+                            }
                         }
+                        None => dst.copy_from_slice(src),
                     }
-                    None => dst.copy_from_slice(src),
                 }
             }
         }

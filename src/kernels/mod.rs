@@ -21,6 +21,7 @@
 
 mod lanes;
 pub mod matmul;
+pub mod pointwise;
 mod rows;
 mod scalar;
 mod tiled;

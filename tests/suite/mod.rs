@@ -300,3 +300,50 @@ pub fn check_matmul(seed: u64) -> Result<(), String> {
     }
     Ok(())
 }
+
+/// GELU and the masked row softmax of every instruction set against the readable versions
+/// (`libm::erff`, `reference::softmax_rows` after `reference::apply_mask`).
+pub fn check_pointwise(seed: u64) -> Result<(), String> {
+    use attention_playground::kernels::pointwise::{gelu_isa, softmax_rows_isa};
+    use attention_playground::Isa;
+    use ndarray::Array2;
+    let mut rng = Rng(seed);
+    let len = rng.range(0, 300);
+    let xs: Vec<f32> = (0..len).map(|_| rng.normalish() * 4.0).collect();
+    let (nq, nk) = (rng.range(1, 40), rng.range(1, 70));
+    let scores: Vec<f32> = (0..nq * nk).map(|_| rng.normalish() * 8.0).collect();
+    let mask = mask_of_kind(rng.range(0, MASK_KINDS - 1), &mut rng, nq, nk);
+    let view = mask.view(nq, nk).map_err(|e| e.to_string())?;
+    let scale = 0.1 + rng.unit();
+    let scaled = reference::scale(
+        Array2::from_shape_vec((nq, nk), scores.clone())
+            .unwrap()
+            .view(),
+        scale,
+    );
+    let want = reference::softmax_rows(reference::apply_mask(scaled.view(), &view).view());
+    for isa in Isa::available() {
+        let mut g = xs.clone();
+        gelu_isa(isa, &mut g);
+        for (x, got) in xs.iter().zip(&g) {
+            let w = 0.5 * x * (1.0 + libm::erff(x / std::f32::consts::SQRT_2));
+            if (got - w).abs() > 2e-6 * (1.0 + x.abs()) {
+                return Err(format!("gelu {} of {x}: {got}, want {w}", isa.name()));
+            }
+        }
+        let mut s = scores.clone();
+        softmax_rows_isa(isa, &mut s, nk, &view, scale);
+        for i in 0..nq {
+            for j in 0..nk {
+                let (got, w) = (s[i * nk + j], want[(i, j)]);
+                if (got - w).abs() > 2e-6 {
+                    return Err(format!(
+                        "softmax {} {nq}x{nk} ({mask:?}) at {i},{j}: {got}, want {w}",
+                        isa.name()
+                    ));
+                }
+            }
+        }
+    }
+    Ok(())
+}

@@ -21,6 +21,7 @@ pub mod wordpiece;
 use super::{AttentionWeights, Embedded, Model, ModelCard, Param, Token, TokenKind, WeightSource};
 use crate::error::{check_f32_budget, Error, Result};
 use crate::kernels::matmul::{matmul, PackedB};
+use crate::kernels::pointwise::{gelu, softmax_rows};
 use crate::mask::{Mask, MaskView};
 use crate::stage::Stage;
 use ndarray::{Array1, Array2};
@@ -114,11 +115,6 @@ impl Norm {
             }
         }
     }
-}
-
-/// GELU as BERT defines it, with the exact error function.
-fn gelu(x: f32) -> f32 {
-    0.5 * x * (1.0 + libm::erff(x * std::f32::consts::FRAC_1_SQRT_2))
 }
 
 /// A linear layer `y = x Wᵀ + b` (PyTorch's `[out, in]` weight), packed for the matrix product.
@@ -230,9 +226,7 @@ impl Layer {
             s(Stage::LayerNorm, &h);
         }
         let mut inner = self.ff1.apply(&h, n);
-        for v in &mut inner {
-            *v = gelu(*v);
-        }
+        gelu(&mut inner);
         let f = self.ff2.apply(&inner, n);
         if let Some(s) = stage.as_mut() {
             s(Stage::FeedForward, &f);
@@ -294,35 +288,6 @@ impl Layer {
         }
         let y = self.out.apply(&concat, n);
         self.after_attention(x, &y, n, None)
-    }
-}
-
-/// Each row of `s` (`n x n` scores) becomes `softmax(scale * s)` over the keys the mask allows;
-/// a row with none allowed becomes zeros (as the kernels do).
-fn softmax_rows(s: &mut [f32], n: usize, mask: &MaskView, scale: f32) {
-    for (i, row) in s.chunks_exact_mut(n).enumerate() {
-        let mut max = f32::NEG_INFINITY;
-        for (j, v) in row.iter_mut().enumerate() {
-            *v = if mask.allowed(i, j) {
-                *v * scale
-            } else {
-                f32::NEG_INFINITY
-            };
-            max = max.max(*v);
-        }
-        if max == f32::NEG_INFINITY {
-            row.fill(0.0);
-            continue;
-        }
-        let mut sum = 0.0;
-        for v in row.iter_mut() {
-            *v = (*v - max).exp();
-            sum += *v;
-        }
-        let inv = 1.0 / sum;
-        for v in row.iter_mut() {
-            *v *= inv;
-        }
     }
 }
 
