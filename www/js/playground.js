@@ -416,8 +416,8 @@ export function mount(root, initial, { catalog, compute, models = null, onChange
     });
     const headTrace = headOf(shown);
     // The maps' tokens are the trace's (same text, same tokenizer); if they ever differ, show all.
-    const gridKeep = shown.grid && shown.grid.attentions.seqLen === keepQ.length + (trace.tokens.query.length - keepQ.length) &&
-      shown.grid.attentions.seqLen === trace.tokens.query.length ? keepQ : shown.grid ? Array.from({ length: shown.grid.attentions.seqLen }, (_, i) => i) : [];
+    const n = shown.grid?.attentions.seqLen ?? 0;
+    const gridKeep = n === trace.tokens.query.length ? keepQ : Array.from({ length: n }, (_, i) => i);
     heads.update(state, shown.grid, gridKeep);
     layersView.update(state, shown.grid, trace.tokens.query, gridKeep);
     follow.update(state, trace, matrixOf(shown, WEIGHTS_STAGE), headTrace, state.hideSpecial ? { query: keepQ, key: keepK } : null);
