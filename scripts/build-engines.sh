@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds every engine build the page chooses from at load time, into OUTDIR/engine/<build>/
-# (attention_playground.js + attention_playground_bg.wasm, wasm-bindgen --target web, wasm-opt -O3):
+# (attention_playground.js + attention_playground_bg.wasm, wasm-bindgen --target web, wasm-opt -O3),
+# and links the real model's files into OUTDIR/models/ (link_models below):
 #
 #   plain            no SIMD                              any browser with WebAssembly
 #   simd             SIMD128                              every current browser
@@ -78,6 +79,24 @@ build_one() { # build: compiles one build into the cache unless its key is there
   # Keep the most recently used outputs of this build, drop older ones.
   ls -dt "$AP_CACHE/engines/$build-"???????????????? 2>/dev/null | tail -n +$((KEEP + 1)) | xargs -r rm -rf
 }
+
+# The real model's files (scripts/model.sh) go under OUTDIR/models/ as symbolic links into
+# $AP_MODELS: the manifest and the files it lists, nothing else. A rebuild links them again and
+# copies none of their 160 MB; Trunk moves the links into dist/ as they are, and both Trunk's
+# server and scripts/serve.mjs follow them.
+link_models() {
+  rm -rf "$out/models"
+  if [ ! -f "$AP_MODELS/index.json" ]; then
+    echo "build-engines: no $AP_MODELS/index.json, so no models/ (run scripts/model.sh)" >&2
+    return 0
+  fi
+  mkdir -p "$out/models"
+  local file
+  for file in index.json $(sed -nE 's/.*"file": "([^"]+)".*/\1/p' "$AP_MODELS/index.json"); do
+    ln -s "$AP_MODELS/$file" "$out/models/$file"
+  done
+}
+link_models
 
 # Builds that must compile run $AP_ENGINE_JOBS at a time (default: the number of cores). Each
 # ends in a long single-threaded step (the crate's one codegen unit with LTO, then parts of

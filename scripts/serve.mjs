@@ -5,6 +5,7 @@
 import http from "node:http";
 import fs from "node:fs";
 import path from "node:path";
+import { pipeline } from "node:stream";
 import { securityHeaders } from "./headers.mjs";
 
 const args = process.argv.slice(2);
@@ -29,6 +30,7 @@ const types = {
   ".ico": "image/x-icon",
   ".txt": "text/plain; charset=utf-8",
   ".ts": "text/plain; charset=utf-8",
+  ".safetensors": "application/octet-stream",
 };
 
 // The headers `make serve` sends (Trunk.toml [serve.headers], the one source), without the three
@@ -39,7 +41,10 @@ const security = Object.fromEntries(
 );
 security["Cache-Control"] = "no-cache";
 
-const server = http.createServer((req, res) => {
+// Files are streamed with their size as Content-Length (the page shows the model's download
+// progress from it); the model's files under models/ are symbolic links into the build cache
+// (scripts/build-engines.sh), which this follows like any file.
+const server = http.createServer(async (req, res) => {
   let pathname;
   try {
     pathname = decodeURIComponent(new URL(req.url, "http://localhost").pathname);
@@ -52,16 +57,28 @@ const server = http.createServer((req, res) => {
     res.writeHead(403, security).end("forbidden");
     return;
   }
-  if (fs.existsSync(file) && fs.statSync(file).isDirectory()) file = path.join(file, "index.html");
-  fs.readFile(file, (err, body) => {
-    if (err) {
-      res.writeHead(404, { ...security, "Content-Type": "text/plain; charset=utf-8" }).end("not found");
-      return;
+  let stat;
+  try {
+    stat = await fs.promises.stat(file);
+    if (stat.isDirectory()) {
+      file = path.join(file, "index.html");
+      stat = await fs.promises.stat(file);
     }
-    const type = types[path.extname(file)] ?? "application/octet-stream";
-    res.writeHead(200, { ...security, "Content-Type": type, "Content-Length": body.length });
-    res.end(req.method === "HEAD" ? undefined : body);
-  });
+  } catch {
+    stat = null;
+  }
+  if (!stat?.isFile()) {
+    res.writeHead(404, { ...security, "Content-Type": "text/plain; charset=utf-8" }).end("not found");
+    return;
+  }
+  const type = types[path.extname(file)] ?? "application/octet-stream";
+  res.writeHead(200, { ...security, "Content-Type": type, "Content-Length": stat.size });
+  if (req.method === "HEAD") {
+    res.end();
+    return;
+  }
+  // (A client that cancels a download closes the response; pipeline then closes the file.)
+  pipeline(fs.createReadStream(file), res, () => {});
 });
 
 server.listen(port, host, () => {

@@ -38,10 +38,10 @@ if [ "$part" = all ] || [ "$part" = native ]; then
   CARGO_TARGET_DIR="$AP_CACHE/native" cargo test --quiet 2>&1 | tee target/native-test.log | grep -E '^(test result|running|failures|---- )|panicked' 
   [ "${PIPESTATUS[0]}" = 0 ] || status=1
   count target/native-test.log "native: cargo test"
-  echo "== native: cargo test --features threads --test kernels (the parallel kernels, 1-3 threads)"
-  CARGO_TARGET_DIR="$AP_CACHE/native" cargo test --quiet --features threads --test kernels 2>&1 | tee target/native-threads-test.log | grep -E '^(test result|failures|---- )|panicked'
+  echo "== native: cargo test --features threads --test kernels --test minilm (the parallel kernels, 1-3 threads; the real model on the pool)"
+  CARGO_TARGET_DIR="$AP_CACHE/native" cargo test --quiet --features threads --test kernels --test minilm 2>&1 | tee target/native-threads-test.log | grep -E '^(test result|failures|---- )|panicked'
   [ "${PIPESTATUS[0]}" = 0 ] || status=1
-  count target/native-threads-test.log "native: cargo test --features threads --test kernels"
+  count target/native-threads-test.log "native: cargo test --features threads --test kernels --test minilm"
   echo "== native: cargo bench --no-run (the benchmark compiles)"
   if CARGO_TARGET_DIR="$AP_CACHE/native" cargo bench --quiet --no-run >target/native-bench-build.log 2>&1; then
     echo "native: cargo bench --no-run: the benchmark compiles" >>"$summary"

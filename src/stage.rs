@@ -23,6 +23,10 @@ pub enum Stage {
     WeightedSum,
     Concat,
     Output,
+    Residual,
+    LayerNorm,
+    FeedForward,
+    LayerOutput,
 }
 
 /// What the rows or the columns of a stage's matrix stand for.
@@ -57,7 +61,29 @@ impl Axis {
 }
 
 impl Stage {
-    pub const ALL: [Stage; 13] = [
+    /// Every stage: attention's own, then what a transformer layer does after attention.
+    pub const ALL: [Stage; 17] = [
+        Stage::Embedding,
+        Stage::Positional,
+        Stage::Input,
+        Stage::Query,
+        Stage::Key,
+        Stage::Value,
+        Stage::Scores,
+        Stage::Scaled,
+        Stage::Masked,
+        Stage::Softmax,
+        Stage::WeightedSum,
+        Stage::Concat,
+        Stage::Output,
+        Stage::Residual,
+        Stage::LayerNorm,
+        Stage::FeedForward,
+        Stage::LayerOutput,
+    ];
+
+    /// The stages of attention alone (a model that is one attention layer has these).
+    pub const ATTENTION: [Stage; 13] = [
         Stage::Embedding,
         Stage::Positional,
         Stage::Input,
@@ -89,6 +115,10 @@ impl Stage {
             Stage::WeightedSum => "weighted-sum",
             Stage::Concat => "concat",
             Stage::Output => "output",
+            Stage::Residual => "residual",
+            Stage::LayerNorm => "layer-norm",
+            Stage::FeedForward => "feed-forward",
+            Stage::LayerOutput => "layer-output",
         }
     }
 
@@ -121,6 +151,10 @@ impl Stage {
             Stage::WeightedSum => "Weighted sum of values",
             Stage::Concat => "Heads concatenated",
             Stage::Output => "Output projection",
+            Stage::Residual => "Residual: input + attention",
+            Stage::LayerNorm => "Layer normalisation",
+            Stage::FeedForward => "Feed-forward network",
+            Stage::LayerOutput => "Layer output (next layer's input)",
         }
     }
 
@@ -144,6 +178,10 @@ impl Stage {
             Stage::WeightedSum => "Z[i] = Σ_j A[i, j] V[j]",
             Stage::Concat => "C = [Z_1 | Z_2 | … | Z_h]",
             Stage::Output => "Y = C W_O",
+            Stage::Residual => "R = X + Y",
+            Stage::LayerNorm => "H[i] = γ ⊙ (R[i] − mean(R[i])) / √(var(R[i]) + ε) + β",
+            Stage::FeedForward => "F = GELU(H W_1 + b_1) W_2 + b_2",
+            Stage::LayerOutput => "X' = LayerNorm(H + F)",
         }
     }
 
@@ -163,6 +201,10 @@ impl Stage {
             Stage::WeightedSum => "Each token's new vector: the values mixed in the proportions of its attention row.",
             Stage::Concat => "The heads' outputs side by side: each head may have looked for something different.",
             Stage::Output => "W_O mixes the heads back into one d_model-wide vector per token.",
+            Stage::Residual => "The layer's input is added back, so attention only has to learn what to change.",
+            Stage::LayerNorm => "Each token's vector is rescaled to mean 0 and spread 1, then given a learned scale and shift.",
+            Stage::FeedForward => "Each token alone goes through a wider layer and back: where most of a layer's weights live.",
+            Stage::LayerOutput => "Added back and normalised again: this is what the next layer's attention reads.",
         }
     }
 
@@ -170,16 +212,29 @@ impl Stage {
     pub fn per_head(self) -> bool {
         !matches!(
             self,
-            Stage::Embedding | Stage::Positional | Stage::Input | Stage::Concat | Stage::Output
+            Stage::Embedding
+                | Stage::Positional
+                | Stage::Input
+                | Stage::Concat
+                | Stage::Output
+                | Stage::Residual
+                | Stage::LayerNorm
+                | Stage::FeedForward
+                | Stage::LayerOutput
         )
     }
 
     /// What the rows and columns stand for.
     pub fn axes(self) -> (Axis, Axis) {
         match self {
-            Stage::Embedding | Stage::Positional | Stage::Input | Stage::Output => {
-                (Axis::QueryTokens, Axis::Model)
-            }
+            Stage::Embedding
+            | Stage::Positional
+            | Stage::Input
+            | Stage::Output
+            | Stage::Residual
+            | Stage::LayerNorm
+            | Stage::FeedForward
+            | Stage::LayerOutput => (Axis::QueryTokens, Axis::Model),
             Stage::Query | Stage::WeightedSum => (Axis::QueryTokens, Axis::Head),
             Stage::Key | Stage::Value => (Axis::KeyTokens, Axis::Head),
             Stage::Scores | Stage::Scaled | Stage::Masked | Stage::Softmax => {

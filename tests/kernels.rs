@@ -35,6 +35,13 @@ proptest! {
 }
 
 #[test]
+fn the_matrix_product_matches_ndarray_on_random_shapes() {
+    for seed in 0..64 {
+        suite::check_matmul(seed).unwrap();
+    }
+}
+
+#[test]
 fn tile_edges_and_odd_head_dims() {
     let mut seed = 7;
     for n in [1, 3, 4, 5, 63, 64, 65, 127, 128, 129, 257] {

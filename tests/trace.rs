@@ -375,7 +375,7 @@ fn the_catalogue_describes_the_toy_model_its_checks_enforce() {
     let cards = catalog();
     assert_eq!(cards[0].name, "toy", "the toy model is the default");
     let card = &cards[0];
-    assert_eq!(card.stages, Stage::ALL.to_vec());
+    assert_eq!(card.stages, Stage::ATTENTION.to_vec());
     assert_eq!(card.layers, 1);
     // Every int option's limits are exactly what ToyModel::new accepts.
     for spec in &card.options {

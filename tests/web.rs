@@ -66,6 +66,13 @@ fn every_kernel_matches_the_reference_on_random_shapes_and_masks() {
 }
 
 #[wasm_bindgen_test]
+fn the_matrix_product_of_every_instruction_set_matches_ndarray() {
+    for seed in 0..24 {
+        suite::check_matmul(seed).unwrap();
+    }
+}
+
+#[wasm_bindgen_test]
 fn every_mask_kind_at_tile_edges() {
     for kind in 0..MASK_KINDS {
         for (i, n) in [1usize, 63, 64, 65, 129].into_iter().enumerate() {

@@ -20,6 +20,7 @@
 //! layer, with the same [`Problem`] and the same buffers, so no caller changes when it arrives.
 
 mod lanes;
+pub mod matmul;
 mod rows;
 mod scalar;
 mod tiled;

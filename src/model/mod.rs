@@ -11,13 +11,15 @@
 //! [`ModelSpec`] names a model and its configuration; [`catalog`] lists every model's card.
 
 pub mod minilm;
+pub mod patterns;
 pub mod toy;
 
 pub use toy::{ToyConfig, ToyModel};
 
 use crate::error::{Error, Result};
+use crate::mask::MaskView;
 use crate::stage::{Axis, Stage};
-use ndarray::{Array2, ArrayView2};
+use ndarray::{Array2, ArrayView1, ArrayView2};
 
 /// Most tokens a trace of any model accepts per sentence: beyond this the n x n matrices stop
 /// being readable and the page would stop being responsive. A model's card may say fewer.
@@ -37,12 +39,34 @@ pub struct Token {
 pub enum TokenKind {
     /// Unicode words, numbers, punctuation marks and emoji (UAX #29 word boundaries).
     Word,
+    /// BERT's WordPiece: lower-cased words split into vocabulary pieces (`play`, `##ing`),
+    /// with `[CLS]` first and `[SEP]` last.
+    WordPiece,
 }
 
 impl TokenKind {
     pub fn name(self) -> &'static str {
         match self {
             TokenKind::Word => "word",
+            TokenKind::WordPiece => "wordpiece",
+        }
+    }
+}
+
+/// Where a model's weights come from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WeightSource {
+    /// Made from a seed when the model is built: nothing to download.
+    Seeded,
+    /// A pretrained weight file that must be loaded first (`loadModel` in JavaScript).
+    File,
+}
+
+impl WeightSource {
+    pub fn name(self) -> &'static str {
+        match self {
+            WeightSource::Seeded => "seeded",
+            WeightSource::File => "file",
         }
     }
 }
@@ -166,9 +190,24 @@ pub struct ModelCard {
     /// Options of the trace config that configure this model; an option named like a size
     /// (`dModel`, `heads`, `kvHeads`) sets that size.
     pub options: Vec<OptionSpec>,
+    /// Where the weights come from.
+    pub weights: WeightSource,
+    /// Does the model take a second sentence for its keys and values (cross-attention)?
+    pub cross_attention: bool,
+    /// The model's own formula for a stage where it differs from the stage's general one
+    /// (biases, learned positions).
+    pub formulas: Vec<(Stage, &'static str)>,
 }
 
 impl ModelCard {
+    /// The formula of `stage` in this model.
+    pub fn formula(&self, stage: Stage) -> &'static str {
+        self.formulas
+            .iter()
+            .find(|(s, _)| *s == stage)
+            .map_or(stage.formula(), |(_, f)| f)
+    }
+
     /// Rows or columns of an editable matrix along `axis`, for `n` query and `m` key tokens.
     pub fn axis_len(&self, axis: Axis, n: usize, m: usize) -> usize {
         match axis {
@@ -218,12 +257,17 @@ pub struct Embedded {
 
 /// A layer's attention weights: W_Q is `d_model x heads*d_k`, W_K and W_V `d_model x
 /// kv_heads*d_k`, W_O `heads*d_k x d_model`; head h owns columns `h*d_k..` of W_Q, key/value
-/// head g columns `g*d_k..` of W_K and W_V.
+/// head g columns `g*d_k..` of W_K and W_V. Biases, where the model has them, are added after
+/// each product (`b_q` has `heads*d_k` entries, head h owns `h*d_k..`).
 pub struct AttentionWeights<'a> {
     pub w_q: ArrayView2<'a, f32>,
     pub w_k: ArrayView2<'a, f32>,
     pub w_v: ArrayView2<'a, f32>,
     pub w_o: ArrayView2<'a, f32>,
+    pub b_q: Option<ArrayView1<'a, f32>>,
+    pub b_k: Option<ArrayView1<'a, f32>>,
+    pub b_v: Option<ArrayView1<'a, f32>>,
+    pub b_o: Option<ArrayView1<'a, f32>>,
 }
 
 impl AttentionWeights<'_> {
@@ -261,12 +305,27 @@ pub trait Model {
         y: Array2<f32>,
         stage: &mut dyn FnMut(Stage, &Array2<f32>),
     ) -> Array2<f32>;
+    /// A whole layer on input `x` (self-attention with `mask` and `scale`), by a fast path,
+    /// for the layers a trace computes but does not show; None where the model has none (the
+    /// trace then computes the layer stage by stage). Must equal the stage-by-stage result
+    /// within float rounding.
+    fn layer_forward(
+        &self,
+        _layer: usize,
+        _x: &Array2<f32>,
+        _mask: &MaskView,
+        _scale: f32,
+    ) -> Option<Array2<f32>> {
+        None
+    }
 }
 
 /// A model and its configuration, as a trace asks for it.
 #[derive(Debug, Clone, PartialEq)]
 pub enum ModelSpec {
     Toy(ToyConfig),
+    /// all-MiniLM-L6-v2: fixed sizes, weights from a file ([`minilm::MiniLm::load`]).
+    MiniLm,
 }
 
 impl Default for ModelSpec {
@@ -276,7 +335,7 @@ impl Default for ModelSpec {
 }
 
 /// Every model's name, in catalogue order (the first is the default).
-pub const MODEL_NAMES: [&str; 1] = [toy::NAME];
+pub const MODEL_NAMES: [&str; 2] = [toy::NAME, minilm::NAME];
 
 impl ModelSpec {
     /// The model `name` configured by `options`; an option the model does not take is refused
@@ -300,6 +359,7 @@ impl ModelSpec {
         }
         Ok(match name {
             toy::NAME => ModelSpec::Toy(ToyConfig::from_options(options)),
+            minilm::NAME => ModelSpec::MiniLm,
             _ => unreachable!("card_of knows every name"),
         })
     }
@@ -308,13 +368,15 @@ impl ModelSpec {
     pub fn load(&self) -> Result<Box<dyn Model>> {
         Ok(match self {
             ModelSpec::Toy(c) => Box::new(ToyModel::new(*c)?),
+            ModelSpec::MiniLm => return Err(minilm::needs_weights()),
         })
     }
 
     /// The model's tokens for a text, without building its weights.
-    pub fn tokenize(&self, text: &str) -> Vec<Token> {
+    pub fn tokenize(&self, text: &str) -> Result<Vec<Token>> {
         match self {
-            ModelSpec::Toy(_) => toy::tokenize(text),
+            ModelSpec::Toy(_) => Ok(toy::tokenize(text)),
+            ModelSpec::MiniLm => Err(minilm::needs_weights()),
         }
     }
 }
@@ -323,6 +385,7 @@ impl ModelSpec {
 pub fn card_of(name: &str) -> Result<ModelCard> {
     match name {
         toy::NAME => Ok(toy::card(&ToyConfig::default())),
+        minilm::NAME => Ok(minilm::card()),
         _ => Err(Error::Config(format!(
             "unknown model \"{name}\"; models are: {}",
             MODEL_NAMES.join(", ")

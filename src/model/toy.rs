@@ -9,7 +9,7 @@
 
 use super::{
     AttentionWeights, Editable, Embedded, Model, ModelCard, ModelOptions, OptionKind, OptionSpec,
-    Param, Token, TokenKind, MAX_TRACE_TOKENS,
+    Param, Token, TokenKind, WeightSource, MAX_TRACE_TOKENS,
 };
 use crate::error::{Error, Result};
 use crate::reference as r;
@@ -115,7 +115,10 @@ pub fn card(c: &ToyConfig) -> ModelCard {
         kv_heads: c.kv_heads,
         d_model: c.d_model,
         head_dim: c.d_model / c.heads.max(1),
-        stages: Stage::ALL.to_vec(),
+        stages: Stage::ATTENTION.to_vec(),
+        weights: WeightSource::Seeded,
+        cross_attention: true,
+        formulas: Vec::new(),
         editable: vec![
             editable(Param::X, "X", Stage::Input, Axis::QueryTokens, Axis::Model),
             editable(
@@ -308,6 +311,10 @@ impl Model for ToyModel {
             w_k: self.w_k.view(),
             w_v: self.w_v.view(),
             w_o: self.w_o.view(),
+            b_q: None,
+            b_k: None,
+            b_v: None,
+            b_o: None,
         }
     }
 

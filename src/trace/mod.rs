@@ -21,7 +21,7 @@ use crate::error::{check_f32_budget, Error, Result};
 use crate::mask::{Mask, MaskStats};
 use crate::model::{apply_override, Model, ModelCard, ModelSpec, Override, Param, Token};
 use crate::reference as r;
-use ndarray::{s, Array2, ArrayView2};
+use ndarray::{s, Array2, ArrayView1, ArrayView2};
 
 /// A stage's matrix, row-major.
 #[derive(Debug, Clone, PartialEq)]
@@ -222,6 +222,21 @@ fn cols(w: ArrayView2<'_, f32>, i: usize, d_k: usize) -> ArrayView2<'_, f32> {
     w.slice_move(s![.., i * d_k..(i + 1) * d_k])
 }
 
+/// Head `i`'s projection `X W[:, cols] (+ b[cols])`.
+fn head_projection(
+    x: ArrayView2<'_, f32>,
+    w: ArrayView2<'_, f32>,
+    b: Option<ArrayView1<'_, f32>>,
+    i: usize,
+    d_k: usize,
+) -> Array2<f32> {
+    let p = r::project(x, cols(w, i, d_k));
+    match b {
+        Some(b) => p + b.slice(s![i * d_k..(i + 1) * d_k]),
+        None => p,
+    }
+}
+
 /// Computes the trace of the model `input.model` names.
 pub fn trace(input: &TraceInput) -> Result<Trace> {
     let mut model = input.model.load()?;
@@ -236,6 +251,12 @@ pub fn trace_model(model: &mut dyn Model, input: &TraceInput) -> Result<Trace> {
     let max_tokens = card.max_tokens.min(MAX_TRACE_TOKENS);
     check_tokens("sentence", query_tokens.len(), max_tokens)?;
     let cross = input.context.is_some();
+    if cross && !card.cross_attention {
+        return Err(Error::Config(format!(
+            "the {} model reads one sentence: it has no context sentence (cross-attention is for the toy model)",
+            card.title
+        )));
+    }
     let key_tokens = match &input.context {
         Some(c) => model.tokenize(c),
         None => query_tokens.clone(),
@@ -334,6 +355,13 @@ pub fn trace_model(model: &mut dyn Model, input: &TraceInput) -> Result<Trace> {
     let mut layers = Vec::new();
     for l in 0..last.map_or(0, |l| l + 1) {
         let keep = kept(l);
+        if !keep && !cross {
+            // A layer computed only as the input of later ones: the model's fast path.
+            if let Some(next) = model.layer_forward(l, &x_q, &mask_view, scale) {
+                x_q = next;
+                continue;
+            }
+        }
         let w = model.attention(l);
         let mut layer = LayerTrace {
             layer: l,
@@ -385,10 +413,10 @@ pub fn trace_model(model: &mut dyn Model, input: &TraceInput) -> Result<Trace> {
                 continue;
             }
             let g = h / (heads_n / card.kv_heads);
-            let q = r::project(x_q.view(), cols(w.w_q.view(), h, d_k));
+            let q = head_projection(x_q.view(), w.w_q.view(), w.b_q, h, d_k);
             if kv.as_ref().is_none_or(|(cached, _, _)| *cached != g) {
-                let k = r::project(x_kv.view(), cols(w.w_k.view(), g, d_k));
-                let v = r::project(x_kv.view(), cols(w.w_v.view(), g, d_k));
+                let k = head_projection(x_kv.view(), w.w_k.view(), w.b_k, g, d_k);
+                let v = head_projection(x_kv.view(), w.w_v.view(), w.b_v, g, d_k);
                 kv = Some((g, k, v));
             }
             let (_, k, v) = kv.as_ref().expect("projected above");
@@ -426,7 +454,10 @@ pub fn trace_model(model: &mut dyn Model, input: &TraceInput) -> Result<Trace> {
         }
         if need_all_heads {
             let concat = r::concat_heads(&outputs);
-            let y = r::project(concat.view(), w.w_o.view());
+            let mut y = r::project(concat.view(), w.w_o.view());
+            if let Some(b) = &w.b_o {
+                y += b;
+            }
             let mut push = |stage: Stage, a: &Array2<f32>| {
                 if keep && wanted(stage) {
                     layer.stages.push(Matrix::new(stage, Axis::QueryTokens, a));

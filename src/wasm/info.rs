@@ -38,6 +38,12 @@ export interface ModelCard {
   name: string; title: string; description: string; tokens: string; maxTokens: number;
   layers: number; heads: number; kvHeads: number; dModel: number; headDim: number;
   stages: StageName[];
+  /** "seeded": built from a seed, nothing to load; "file": pretrained, loadModel() first. */
+  weights: "seeded" | "file";
+  /** Does it take a context sentence (cross-attention)? */
+  crossAttention: boolean;
+  /** Each stage's formula in this model (biases, learned positions). */
+  formulas: Partial<Record<StageName, string>>;
   /** The matrices a learner may edit; `stage` is the stage each one makes (W_Q: "query"). */
   editable: { matrix: MatrixName; title: string; stage: StageName; rows: AxisName; cols: AxisName }[];
   options: ({ name: string; kind: "int"; min: number; max: number; default: number; title: string;
@@ -160,6 +166,13 @@ fn card_to_js(c: &ModelCard) -> Object {
     set(&o, "headDim", c.head_dim as u32);
     let stages: Array = c.stages.iter().map(|s| JsValue::from(s.name())).collect();
     set(&o, "stages", stages);
+    set(&o, "weights", c.weights.name());
+    set(&o, "crossAttention", c.cross_attention);
+    let formulas = Object::new();
+    for s in &c.stages {
+        set(&formulas, s.name(), c.formula(*s));
+    }
+    set(&o, "formulas", formulas);
     let editable: Array = c
         .editable
         .iter()

@@ -11,11 +11,13 @@
 mod attention;
 mod info;
 mod masks;
+mod model;
 mod trace;
 
 pub use attention::{attention, attention_async};
 pub use info::{build_info, models, stages};
 pub use masks::mask_info;
+pub use model::{head_patterns, load_model, JsModel};
 pub use trace::{tokenize, trace};
 
 // `initThreadPool(n)` (threaded builds only): starts n rayon workers sharing this module's memory.

@@ -13,7 +13,8 @@ use wasm_bindgen::prelude::*;
 #[wasm_bindgen(typescript_custom_section)]
 const TS_TRACE: &'static str = r#"
 export type StageName = "embedding" | "positional" | "input" | "query" | "key" | "value" | "scores"
-  | "scaled" | "masked" | "softmax" | "weighted-sum" | "concat" | "output";
+  | "scaled" | "masked" | "softmax" | "weighted-sum" | "concat" | "output"
+  | "residual" | "layer-norm" | "feed-forward" | "layer-output";
 export type AxisName = "query-tokens" | "key-tokens" | "model" | "head" | "concat" | "kv-concat";
 export type MatrixName = "x" | "x-context" | "wq" | "wk" | "wv" | "wo";
 
@@ -30,6 +31,7 @@ export interface TraceConfig {
   mask?: Mask;
   overrides?: { matrix: MatrixName; layer?: number; row: number; col: number; value: number }[];
   only?: { layers?: number[]; heads?: number[]; stages?: StageName[] };  // compute only these
+  layer?: number;            // shorthand for only.layers = [layer]
 }
 
 /** A token with its UTF-16 offsets into the text. */
@@ -74,6 +76,7 @@ struct TraceConfig {
     overrides: JsValue,
     #[serde(default, with = "serde_wasm_bindgen::preserve")]
     only: JsValue,
+    layer: Option<Count>,
 }
 
 #[derive(Deserialize)]
@@ -131,7 +134,7 @@ fn counts(list: Option<Vec<Count>>) -> Option<Vec<usize>> {
     list.map(|l| l.into_iter().map(|c| c.0).collect())
 }
 
-fn tokens_to_js(tokens: &[Token]) -> Array {
+pub(super) fn tokens_to_js(tokens: &[Token]) -> Array {
     tokens
         .iter()
         .map(|t| {
@@ -155,14 +158,15 @@ fn matrix_to_js(m: &Matrix) -> JsValue {
     o.into()
 }
 
-fn parse_config(config: &JsValue) -> Result<TraceInput, JsError> {
+/// A trace config as the driver's input; `default_model` when the config names none.
+pub(super) fn parse_config(config: &JsValue, default_model: &str) -> Result<TraceInput, JsError> {
     let c: TraceConfig = options("trace config", config)?;
     check_text("sentence", c.sentence.encode_utf16().count())?;
     if let Some(ctx) = &c.context {
         check_text("context", ctx.encode_utf16().count())?;
     }
     let model = ModelSpec::new(
-        c.model.as_deref().unwrap_or(MODEL_NAMES[0]),
+        c.model.as_deref().unwrap_or(default_model),
         &ModelOptions {
             d_model: c.d_model.map(|c| c.0),
             heads: c.heads.map(|c| c.0),
@@ -194,7 +198,7 @@ fn parse_config(config: &JsValue) -> Result<TraceInput, JsError> {
             })
             .collect::<Result<Vec<_>, JsError>>()?
     };
-    let request = if c.only.is_undefined() || c.only.is_null() {
+    let mut request = if c.only.is_undefined() || c.only.is_null() {
         TraceRequest::default()
     } else {
         let o: OnlySpec = nested(&c.only, "only")?;
@@ -211,6 +215,12 @@ fn parse_config(config: &JsValue) -> Result<TraceInput, JsError> {
                 .transpose()?,
         }
     };
+    if let Some(layer) = c.layer {
+        if request.layers.is_some() {
+            return Err(js_err("trace config: give layer or only.layers, not both"));
+        }
+        request.layers = Some(vec![layer.0]);
+    }
     let mask = parse_mask(&c.mask, "mask")?;
     // The lengths are known only after tokenizing; no trace has more than MAX_TRACE_TOKENS, and
     // the entry counts are checked by the trace itself (Mask::view at n, m <= 1024).
@@ -231,8 +241,12 @@ fn parse_config(config: &JsValue) -> Result<TraceInput, JsError> {
 pub fn trace(
     #[wasm_bindgen(unchecked_param_type = "TraceConfig")] config: JsValue,
 ) -> Result<Object, JsError> {
-    let t = trace::trace(&parse_config(&config)?)?;
+    let t = trace::trace(&parse_config(&config, MODEL_NAMES[0])?)?;
+    Ok(trace_to_js(&t))
+}
 
+/// A trace as the JS object `trace()` returns.
+pub(super) fn trace_to_js(t: &trace::Trace) -> Object {
     let out = Object::new();
     let m = Object::new();
     set(&m, "name", t.model.name);
@@ -289,7 +303,7 @@ pub fn trace(
         })
         .collect();
     set(&out, "layers", layers);
-    Ok(out)
+    out
 }
 
 /// The tokens of a text for a model's tokenizer (default: the first model of the catalogue):
@@ -312,5 +326,5 @@ pub fn tokenize(
     };
     let spec = ModelSpec::new(&name, &ModelOptions::default())?;
     let text = text_arg("text", &text)?;
-    Ok(tokens_to_js(&spec.tokenize(&text)))
+    Ok(tokens_to_js(&spec.tokenize(&text)?))
 }

@@ -253,3 +253,50 @@ pub fn check(kernel: Kernel, case: &Case) -> Result<(), String> {
     }
     Ok(())
 }
+
+/// The matrix product of every instruction set against ndarray's on a random shape (row and
+/// column tails, a column window of a wider C, with and without bias, B packed both ways).
+pub fn check_matmul(seed: u64) -> Result<(), String> {
+    use attention_playground::kernels::matmul::{matmul_isa, PackedB};
+    use attention_playground::Isa;
+    use ndarray::Array2;
+    let mut rng = Rng(seed);
+    let (m, k, n) = (rng.range(1, 70), rng.range(1, 400), rng.range(1, 90));
+    let a: Vec<f32> = (0..m * k).map(|_| rng.normalish()).collect();
+    let b: Vec<f32> = (0..k * n).map(|_| rng.normalish()).collect();
+    let bias: Vec<f32> = (0..n).map(|_| rng.normalish()).collect();
+    let want = Array2::from_shape_vec((m, k), a.clone())
+        .unwrap()
+        .dot(&Array2::from_shape_vec((k, n), b.clone()).unwrap());
+    let bt: Vec<f32> = (0..n * k).map(|i| b[(i % k) * n + i / k]).collect();
+    let packs = [
+        ("packed", PackedB::new(&b, n, k, n)),
+        ("transposed", PackedB::from_transposed(&bt, k, k, n)),
+    ];
+    for isa in Isa::available() {
+        for (how, packed) in &packs {
+            for with_bias in [false, true] {
+                let ldc = n + 5;
+                let mut c = vec![f32::NAN; m * ldc];
+                let bias = with_bias.then_some(&bias[..]);
+                matmul_isa(isa, &a, k, m, packed, bias, &mut c[3..], ldc);
+                for i in 0..m {
+                    for j in 0..n {
+                        let w = want[(i, j)] + bias.map_or(0.0, |b| b[j]);
+                        let got = c[i * ldc + 3 + j];
+                        if (got - w).abs() > 1e-4 * (1.0 + w.abs()) * (k as f32).sqrt() {
+                            return Err(format!(
+                                "matmul {} ({how}, bias {with_bias}) {m}x{k}x{n}: C[{i}][{j}] = {got}, want {w}",
+                                isa.name()
+                            ));
+                        }
+                    }
+                    if !c[i * ldc..i * ldc + 3].iter().all(|x| x.is_nan()) {
+                        return Err(format!("matmul {} wrote outside its window", isa.name()));
+                    }
+                }
+            }
+        }
+    }
+    Ok(())
+}

@@ -18,7 +18,7 @@ cat >"$out/tsconfig.json" <<JSON
 {
   "compilerOptions": {
     "strict": true, "noEmit": true, "target": "es2022", "module": "esnext",
-    "moduleResolution": "bundler", "lib": ["es2022", "dom"], "skipLibCheck": false,
+    "moduleResolution": "bundler", "lib": ["es2022", "esnext.disposable", "dom"], "skipLibCheck": false,
     "baseUrl": ".", "paths": { "attention-playground": ["./attention_playground.d.ts"] }
   },
   "files": ["$root/tests/types/example.ts"]

@@ -1,8 +1,8 @@
 // Type-checked against the package's .d.ts by tests/types/check.sh (tsc --noEmit --strict):
 // every export used the way README.md shows it. Nothing here runs.
 import init, {
-  attention, attentionAsync, maskInfo, trace, tokenize, stages, models, buildInfo,
-  type AttentionOptions, type Mask, type Trace, type Matrix,
+  attention, attentionAsync, maskInfo, trace, tokenize, stages, models, buildInfo, loadModel, headPatterns,
+  type AttentionOptions, type Mask, type Trace, type Matrix, type Model, type HeadPattern,
 } from "attention-playground";
 
 export async function example(): Promise<void> {
@@ -54,6 +54,24 @@ export async function example(): Promise<void> {
     for (const option of card.options) console.log(option.name, option.kind === "int" ? option.max : option.default);
   }
 
+  // The real model: its weight file and vocabulary, fetched by the caller (see README).
+  const file = new Uint8Array(await (await fetch("/models/minilm-l6.f16.safetensors")).arrayBuffer());
+  const vocab = await (await fetch("/models/minilm-l6.vocab.txt")).text();
+  const model: Model = loadModel({ name: "minilm-l6", weights: file, vocab });
+  const info = model.info();
+  console.log(info.name, info.layers, info.heads, info.dModel, info.headDim, info.maxTokens);
+  const pieces = model.tokenize("The cat sat on the mat because it was tired.");
+  const firstToken: string | undefined = pieces.tokens[0];
+  const ids: Uint32Array = pieces.ids, offsets: Uint32Array = pieces.offsets;
+  console.log(firstToken, ids, offsets);
+  const a = model.attentions("The cat sat.", { mask: { kind: "causal" }, scale: 0.2 });
+  const cell: number | undefined = a.data[((5 * a.heads + 11) * a.seqLen + 1) * a.seqLen + 0];
+  const labels: HeadPattern[] = headPatterns(a);
+  console.log(a.tokens, a.ids, a.layers, cell, labels.map((h) => `${h.layer}.${h.head} ${h.pattern} ${h.title} ${h.share}`));
+  const real: Trace = model.trace({ sentence: "The cat sat.", layer: 3, only: { heads: [5] } });
+  console.log(real.layers[0]?.stages.map((m) => m.stage), models().map((c) => [c.weights, c.crossAttention, c.formulas.query]));
+  model.free();
+
   const build = buildInfo();
   const decode = buildInfo({ heads, kvHeads, seqQ: 1, seqKv, headDim });
   console.log(build.simd, build.kernels, build.defaultKernel, build.decodeKernel, decode.kernel, build.threads, build.atomics);
@@ -67,6 +85,11 @@ export async function example(): Promise<void> {
   void attentionAsync(q, k, v, { heads, headDim, backend: "gpu" });
   // @ts-expect-error a trace needs a sentence
   trace({ heads: 2 });
+  // @ts-expect-error loadModel needs the weights as bytes
+  loadModel({ name: "minilm-l6", weights: "model.safetensors", vocab });
+  // @ts-expect-error "upside-down" is not a head pattern
+  const bad: HeadPattern["pattern"] = "upside-down";
+  console.log(bad);
   // @ts-expect-error attention resolves nothing: it returns the Float32Array itself
   void attention(q, k, v, options).then;
 }
