@@ -60,7 +60,9 @@ const watchProgress = (page) => page.evaluate(() => {
   }).observe(bar, { attributes: true });
 });
 
-const state = (page) => page.evaluate(() => window.playground.state);
+/** The real model's title as the engine's catalogue gives it, escaped for a RegExp. */
+const titleOf = async (page) => (await page.evaluate(async () => (await window.attentionEngine.models()).find((m) => m.name === "minilm-l6").title))
+  .replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 const chips = (page) => page.$$eval(".ap-tokens button[data-token]", (b) => b.map((x) => x.textContent));
 
 test("choose MiniLM-L6: a progress bar, then the 72-head grid with the engine's pattern labels", async () => {
@@ -76,15 +78,15 @@ test("choose MiniLM-L6: a progress bar, then the 72-head grid with the engine's 
   const seen = await page.evaluate(() => window.__progress);
   assert.ok(seen.seen > 0, "the progress bar was shown");
   assert.equal(seen.value, seen.max, "it reached the total");
-  assert.match(seen.texts.at(-1), /^Downloading MiniLM-L6: \d+\.\d MB of \d+\.\d MB \(\d+ %\)$/);
+  assert.match(seen.texts.at(-1), new RegExp(`^Downloading ${await titleOf(page)}: \\d+\\.\\d MB of \\d+\\.\\d MB \\(\\d+ %\\)$`));
   assert.equal(weightRequests.length, 1);
   assert.equal(await page.getAttribute("#playground", "data-model"), MODEL);
   assert.match(page.url(), /#m=minilm-l6/);
   assert.match(await page.textContent("#ap-model-note"), /downloaded \(.* MB\) and kept in this browser/);
   assert.match(await page.textContent("#ap-model-license"), /Apache-2\.0/);
   // The grid: 6 x 12 maps, each labelled with the engine's own pattern for that head.
-  assert.equal(await page.locator("#ap-heads .ap-head-cell").count(), 72);
-  const labels = await page.$$eval("#ap-heads .ap-head-cell", (b) => b.map((x) => [Number(x.dataset.layer), Number(x.dataset.head), x.dataset.pattern, x.getAttribute("aria-label")]));
+  assert.equal(await page.locator("#ap-head-grid .ap-head-cell").count(), 72);
+  const labels = await page.$$eval("#ap-head-grid .ap-head-cell", (b) => b.map((x) => [Number(x.dataset.layer), Number(x.dataset.head), x.dataset.pattern, x.getAttribute("aria-label")]));
   const patterns = await page.evaluate(async (text) => window.attentionEngine.headPatterns(await window.attentionEngine.attentions(text)), SENTENCE);
   assert.equal(patterns.length, 72);
   for (const p of patterns) {
@@ -115,12 +117,12 @@ test("a value on screen equals Model.attentions for that cell; picking a head in
   assert.deepEqual(await chips(page), engine.tokens);
   assert.ok(Math.abs(shown - engine.value) <= 1e-6, `on screen ${shown}, Model.attentions ${engine.value}`);
   // The grid: click layer 2, head 5; then the keyboard: ArrowRight, ArrowDown, Enter.
-  await page.click("#ap-heads button[data-layer='1'][data-head='4']");
+  await page.click("#ap-head-grid button[data-layer='1'][data-head='4']");
   await settled(page);
   assert.deepEqual(await page.evaluate(() => [window.playground.state.layer, window.playground.state.head, window.playground.state.stage]), [1, 4, "softmax"]);
-  assert.equal(await page.getAttribute("#ap-heads button[data-layer='1'][data-head='4']", "aria-pressed"), "true");
-  assert.equal(await page.getAttribute("#ap-heads button[data-layer='1'][data-head='4']", "tabindex"), "0", "the grid's one tab stop");
-  await page.focus("#ap-heads button[data-layer='1'][data-head='4']");
+  assert.equal(await page.getAttribute("#ap-head-grid button[data-layer='1'][data-head='4']", "aria-pressed"), "true");
+  assert.equal(await page.getAttribute("#ap-head-grid button[data-layer='1'][data-head='4']", "tabindex"), "0", "the grid's one tab stop");
+  await page.focus("#ap-head-grid button[data-layer='1'][data-head='4']");
   await page.keyboard.press("ArrowRight");
   await page.keyboard.press("ArrowDown");
   await page.keyboard.press("Enter");
@@ -153,16 +155,16 @@ test("every stage of the real model steps, at desktop and phone width; the grid 
       }
     }
     // The grid on this width: every map inside the viewport, each a target of at least 24 px.
-    const boxes = await page.$$eval("#ap-heads .ap-head-cell", (b) => b.map((x) => x.getBoundingClientRect().toJSON()));
+    const boxes = await page.$$eval("#ap-head-grid .ap-head-cell", (b) => b.map((x) => x.getBoundingClientRect().toJSON()));
     assert.equal(boxes.length, 72);
     for (const b of boxes) {
       assert.ok(b.left >= 0 && b.right <= width, `a map at ${b.left}..${b.right} of ${width}`);
       assert.ok(b.width >= 24 && b.height >= 24, `a map of ${b.width} x ${b.height} px`);
     }
-    await page.locator("#ap-heads").screenshot({ path: path.join(shots, `minilm-${name}-heads.png`) });
+    await page.locator("#ap-head-grid").screenshot({ path: path.join(shots, `minilm-${name}-heads.png`) });
     // The followed token across the layers: a heatmap row per layer.
-    assert.equal(await page.locator("#ap-layers-head td[data-row='5']").count() > 0, true);
-    assert.match(await page.textContent("#ap-layers-summary"), /layer 6/);
+    assert.equal(await page.locator("#ap-layer-follow-head td[data-row='5']").count() > 0, true);
+    assert.match(await page.textContent("#ap-layer-follow-summary"), /layer 6/);
     await context.close();
   }
 });
@@ -188,7 +190,7 @@ test("subword pieces join their word; [CLS]/[SEP] can be hidden, with a note; ov
   const long = Array.from({ length: 600 }, (_, i) => `w${i}`).join(" ");
   await page.fill("#ap-sentence", long);
   await settled(page);
-  assert.match(await page.textContent("#ap-message"), /This text has \d{4} tokens; MiniLM-L6 reads at most 512/);
+  assert.match(await page.textContent("#ap-message"), new RegExp(`This text has \\d{4} tokens; ${await titleOf(page)} reads at most 512`));
   assert.equal(await page.inputValue("#ap-sentence"), long, "the text is kept");
   await context.close();
 });
@@ -206,7 +208,7 @@ test("a reload reads the model from Cache Storage: no second download", async ()
   assert.deepEqual([second.downloads, second.cacheHits], [0, 2], JSON.stringify(second));
   assert.equal(weightRequests.length, before, "no second request for the weights");
   assert.match(await page.textContent("#ap-model-note"), /from this browser's storage \(no download\)/);
-  assert.equal(await page.locator("#ap-heads .ap-head-cell").count(), 72);
+  assert.equal(await page.locator("#ap-head-grid .ap-head-cell").count(), 72);
   await context.close();
 });
 

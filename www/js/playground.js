@@ -266,13 +266,21 @@ export function mount(root, initial, { catalog, compute, models = null, onChange
   const layerOf = (v) => v.trace.layers.find((l) => l.layer === v.layer);
   const headOf = (v) => layerOf(v)?.heads.find((x) => x.head === v.head);
 
-  /** A stage's matrix in a view: the head's, or the layer's along the stage's own row axis. */
+  /**
+   * A stage's matrix in a view: the head's, or the layer's along the stage's own row axis; a stage
+   * the layer shown lacks (the embeddings, traced before the first layer only) from layer 0.
+   */
   function matrixOf(v, stage) {
     const info = stageInfo(stage);
     if (!info) return undefined;
-    const from = info.perHead ? headOf(v) : layerOf(v);
-    return from?.stages.find((m) => m.stage === stage && m.rowAxis === info.rowAxis);
+    const find = (layer) => {
+      const from = info.perHead ? layer?.heads.find((x) => x.head === v.head) : layer;
+      return from?.stages.find((m) => m.stage === stage && m.rowAxis === info.rowAxis);
+    };
+    return find(layerOf(v)) ?? (v.layer !== 0 ? find(v.trace.layers.find((l) => l.layer === 0)) : undefined);
   }
+  /** Whether the layer shown has this stage itself (not only layer 0, before the first layer). */
+  const ownStage = (v, stage) => v.layer === 0 || layerOf(v)?.stages.some((m) => m.stage === stage) || headOf(v)?.stages.some((m) => m.stage === stage);
 
   function labels(axis, t) {
     const dk = t.model.headDim;
@@ -378,7 +386,7 @@ export function mount(root, initial, { catalog, compute, models = null, onChange
     root.dataset.head = String(state.head);
     root.dataset.layer = String(state.layer);
     root.dataset.model = state.model;
-    tokens.update(state, fresh?.trace);
+    tokens.update(state, fresh?.trace, card());
     renderModels();
     const m = shown && matrixOf(shown, state.stage);
     if (!m) {
@@ -391,7 +399,9 @@ export function mount(root, initial, { catalog, compute, models = null, onChange
     const info = stageInfo(state.stage);
     const model = card();
     const size = sizes(model, state);
-    stages.update(state, model.stages.map(stageInfo).filter(Boolean), size.heads, m);
+    // A model may write a stage's formula its own way (the card's `formulas`: biases, LayerNorm).
+    const withFormula = (info) => (model.formulas?.[info.name] ? { ...info, formula: model.formulas[info.name] } : info);
+    stages.update(state, model.stages.map(stageInfo).filter(Boolean).map(withFormula), size.heads, m);
     // Special tokens hidden: only the other rows and columns along the token axes.
     const keepQ = kept(trace.tokens.query, state.hideSpecial);
     const keepK = kept(trace.tokens.key, state.hideSpecial);
@@ -410,7 +420,9 @@ export function mount(root, initial, { catalog, compute, models = null, onChange
       rowLabels: cut(labels(m.rowAxis, trace), crop.rows),
       colLabels: cut(labels(m.colAxis, trace), crop.cols),
       palette: state.stage === WEIGHTS_STAGE ? "sequential" : "diverging",
-      title: `${info.title}${info.perHead ? `, head ${state.head + 1}` : ""}${model.layers > 1 ? `, layer ${state.layer + 1}` : ""}${crop.rows || crop.cols ? " (special tokens hidden)" : ""}`,
+      title: `${info.title}${info.perHead ? `, head ${state.head + 1}` : ""}` +
+        (model.layers > 1 ? (ownStage(shown, state.stage) ? `, layer ${state.layer + 1}` : ", before the first layer") : "") +
+        (crop.rows || crop.cols ? " (special tokens hidden)" : ""),
       highlightRow: focusRow >= 0 ? focusRow : null,
       digits: 2,
     });

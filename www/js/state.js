@@ -218,7 +218,7 @@ export function normalize(partial, catalog) {
   return {
     model: card.name,
     layer: int(s.layer, 0, size.layers - 1, 0),
-    mode: s.mode === "cross" ? "cross" : "self",
+    mode: s.mode === "cross" && card.crossAttention !== false ? "cross" : "self", // an encoder alone has no cross-attention
     sentence: String(s.sentence ?? "").slice(0, 100_000),
     context: String(s.context ?? "").slice(0, 100_000),
     stage: card.stages.includes(s.stage) ? s.stage : d.stage,

@@ -91,7 +91,7 @@ export function editsFor(state, catalog, nq, nk) {
   return state.edits.filter((e) => shapes[e.matrix] && e.row < shapes[e.matrix][0] && e.col < shapes[e.matrix][1]);
 }
 
-/** The trace config of this state: the model's options as top-level fields, the current layer and head only. */
+/** The trace config of this state: the model's options as top-level fields, the current layer (and layer 0) and head only. */
 export function traceConfig(state, catalog, nq, nk, stages) {
   const card = modelOf(catalog, state.model);
   const config = { model: state.model, sentence: state.sentence };
@@ -100,7 +100,10 @@ export function traceConfig(state, catalog, nq, nk, stages) {
   if (state.scale !== null) config.scale = state.scale;
   config.mask = maskOf(state, nq, nk);
   config.overrides = editsFor(state, catalog, nq, nk);
-  config.only = { layers: [state.layer], heads: [state.head], stages: [...new Set(stages)].filter((s) => card.stages.includes(s)) };
+  // Layer 0 too when another layer is shown: the stages before the first layer (the embeddings)
+  // are traced there only, and the page looks a stage up there when the layer shown lacks it.
+  const layers = state.layer > 0 ? [0, state.layer] : [0];
+  config.only = { layers, heads: [state.head], stages: [...new Set(stages)].filter((s) => card.stages.includes(s)) };
   return config;
 }
 

@@ -8,9 +8,9 @@ import { thumbnail, move, patternCounts, patternOf } from "./layout.js";
 
 export function createHeads({ onPick }) {
   const grid = h("div", { class: "ap-heads-grid", role: "group", "aria-label": "Attention maps of every layer and head" });
-  const current = h("p", { id: "ap-heads-current", "aria-live": "polite" });
-  const legend = h("p", { id: "ap-heads-legend", class: "ap-hint" });
-  const el = h("section", { id: "ap-heads", class: "ap-heads", "aria-label": "All heads", hidden: true },
+  const current = h("p", { id: "ap-head-grid-current", "aria-live": "polite" });
+  const legend = h("p", { id: "ap-head-grid-legend", class: "ap-hint" });
+  const el = h("section", { id: "ap-head-grid", class: "ap-heads", "aria-label": "All heads", hidden: true },
     h("h2", { text: "All heads at a glance" }),
     h("p", { class: "ap-hint", text: "Each map is one head's attention weights on this sentence (rows: the query tokens, columns: the key tokens), each scaled to its own largest weight. The label is the pattern measured in that map. Choose a head to step through it." }),
     grid, current, legend);
@@ -51,7 +51,10 @@ export function createHeads({ onPick }) {
       for (let k = 0; k < heads; k++) {
         const canvas = h("canvas", { class: "ap-head-map", width: 1, height: 1, "aria-hidden": "true" });
         const label = h("span", { class: "ap-head-pattern" });
-        const b = h("button", { type: "button", class: "ap-head-cell", tabindex: -1, dataset: { layer: String(l), head: String(k) }, onclick: () => onPick({ layer: l, head: k }) }, canvas, label);
+        const b = h("button", { type: "button", class: "ap-head-cell", tabindex: -1, dataset: { layer: String(l), head: String(k) }, onclick: () => {
+          cursor = { layer: l, head: k };
+          onPick({ layer: l, head: k });
+        } }, canvas, label);
         row.push(b);
         rows.push(b);
       }

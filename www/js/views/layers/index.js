@@ -9,12 +9,12 @@ import { pick } from "../../subwords.js";
 import { acrossLayers, meanOverHeads, topPerRow } from "./rows.js";
 
 export function createLayers({ onLayer }) {
-  const hint = h("p", { id: "ap-layers-summary", class: "ap-hint", "aria-live": "polite" });
-  const headBox = h("div", { id: "ap-layers-head", class: "ap-layers-map" });
-  const meanBox = h("div", { id: "ap-layers-mean", class: "ap-layers-map" });
+  const hint = h("p", { id: "ap-layer-follow-summary", class: "ap-hint", "aria-live": "polite" });
+  const headBox = h("div", { id: "ap-layer-follow-head", class: "ap-layers-map" });
+  const meanBox = h("div", { id: "ap-layer-follow-mean", class: "ap-layers-map" });
   const headTitle = h("h3", { class: "ap-layers-title" });
   const meanTitle = h("h3", { class: "ap-layers-title" });
-  const el = h("section", { id: "ap-layers", class: "ap-layers", "aria-label": "Follow a token across the layers", hidden: true },
+  const el = h("section", { id: "ap-layer-follow", class: "ap-layers", "aria-label": "Follow a token across the layers", hidden: true },
     h("h2", { text: "Follow a token across the layers" }), hint, headTitle, headBox, meanTitle, meanBox);
   // Activating a row opens that layer in the stepper.
   const onActivate = (cell) => cell && onLayer(cell.row);

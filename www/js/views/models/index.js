@@ -62,9 +62,11 @@ export function createModels({ onPick, onCancel, onRetry }) {
     else if (load?.phase === "cancelled") note.textContent = `The download of ${title(load.name)} was cancelled.`;
     else note.textContent = "";
     const d = download(manifest, state.model);
-    notice.textContent = catalog.models.find((m) => m.name === state.model)?.weights === "file" && d?.license
-      ? `${d.title}: pretrained weights under the ${d.license} licence${d.source ? ` (${d.source})` : ""}, ${d.variant} variant.`
-      : "";
+    const file = catalog.models.find((m) => m.name === state.model)?.weights === "file" && d?.license;
+    // The source's first words (its name) in the line, all of it (where from, the checksums) on hover.
+    const source = d?.source ? String(d.source).split(" (")[0] : "";
+    notice.textContent = file ? `${d.title}: pretrained weights under the ${d.license} licence${source ? `, from ${source}` : ""}; ${d.variant} variant.` : "";
+    notice.title = file && d.source ? String(d.source) : "";
   }
   return { el, update };
 }

@@ -2,7 +2,7 @@
 // and the tokens as chips. Clicking a chip follows that token. Subword pieces ("##ing") sit
 // joined to the word they continue; a model's special tokens ([CLS], [SEP]) can be hidden from
 // the view (the weights shown still include them).
-// createTokens({onInput(field, text), onPreset(text), onFollow(i), onMode(mode), onHideSpecial(on)}) -> {el, update(state, trace)}
+// createTokens({onInput(field, text), onPreset(text), onFollow(i), onMode(mode), onHideSpecial(on)}) -> {el, update(state, trace, card)}
 import { h } from "../../dom.js";
 import { PRESETS } from "../../state.js";
 import { words, isSpecial } from "../../subwords.js";
@@ -30,10 +30,12 @@ export function createTokens({ onInput, onPreset, onFollow, onMode, onHideSpecia
     chips,
     special);
 
-  function update(state, trace) {
+  /** `card`: the model's card (a model whose card says `crossAttention: false` has no mode picker). */
+  function update(state, trace, card = null) {
     if (document.activeElement !== sentence && sentence.value !== state.sentence) sentence.value = state.sentence;
     if (document.activeElement !== context && context.value !== state.context) context.value = state.context;
     mode.value = state.mode;
+    mode.hidden = card?.crossAttention === false;
     contextBox.hidden = state.mode !== "cross";
     if (!trace) return;
     const tokens = trace.tokens.query;
