@@ -82,7 +82,7 @@ test("the trace config: the model, its options as top-level fields, the layer, h
   assert.equal("scale" in traceConfig(norm({}), CATALOG, 11, 11, []), false, "null scale: the engine's default");
   const enc = traceConfig(norm({ model: "encoder", layer: 4, head: 10, stage: "residual" }), CATALOG, 3, 3, ["residual", "softmax", "positional"]);
   assert.deepEqual(Object.keys(enc).sort(), ["mask", "model", "only", "overrides", "sentence"], "no options the model does not have");
-  assert.deepEqual(enc.only, { layers: [4], heads: [10], stages: ["residual", "softmax"] });
+  assert.deepEqual(enc.only, { layers: [0, 4], heads: [10], stages: ["residual", "softmax"] }, "layer 0 too: the embedding stages are traced there only");
 });
 
 test("step 2: one batch with the trace and a maskInfo per mask, read back as {trace, perMask}", () => {

@@ -8,9 +8,12 @@
 //                                         request that a newer one overtakes before it is sent is
 //                                         dropped, and a reply that a newer one overtook is
 //                                         rejected with a Stale error
+//   await load("minilm-l6", { variant, onProgress })   a model with file weights (see worker.js):
+//                                         onProgress({file, received, total, overall}) while it
+//                                         downloads; cancelLoad() stops it (rejects, name "Cancelled")
 let worker = null;
 let nextId = 1;
-const pending = new Map(); // id -> {resolve, reject}
+const pending = new Map(); // id -> {resolve, reject, onProgress}
 const channels = new Map(); // name -> {busy, waiting: {method, args, resolve, reject} | null, generation}
 let started = null;
 
@@ -22,19 +25,24 @@ export class Stale extends Error {
   }
 }
 
-function send(method, args) {
+function send(method, args, onProgress) {
   const id = nextId++;
   return new Promise((resolve, reject) => {
-    pending.set(id, { resolve, reject });
+    pending.set(id, { resolve, reject, onProgress });
     worker.postMessage({ id, method, args });
   });
 }
 
-function onMessage({ data: { id, result, error } }) {
+function onMessage({ data: { id, result, error, name, progress } }) {
   const p = pending.get(id);
   if (!p) return;
+  // Several progress messages may come before the one answer of a request.
+  if (progress !== undefined) {
+    p.onProgress?.(progress);
+    return;
+  }
   pending.delete(id);
-  if (error !== undefined) p.reject(new Error(error));
+  if (error !== undefined) p.reject(Object.assign(new Error(error), name && name !== "Error" ? { name } : {}));
   else p.resolve(result);
 }
 
@@ -65,6 +73,21 @@ export function start(options = {}) {
 export function call(method, ...args) {
   if (!worker) return Promise.reject(new Error("the engine has not started"));
   return send(method, args);
+}
+
+/**
+ * Loads a model whose weights are files (the catalogue's `weights: "file"`) into the worker:
+ * resolves to {info, variant, bytes, cached, stored}; `onProgress({file, received, total,
+ * overall: {received, total}})` hears each step of a download. Not a channel: never dropped.
+ */
+export function load(name, { variant, onProgress } = {}) {
+  if (!worker) return Promise.reject(new Error("the engine has not started"));
+  return send("loadModel", [variant === undefined ? { name } : { name, variant }], onProgress);
+}
+
+/** Stops a running load (it rejects with an error named "Cancelled"). */
+export function cancelLoad() {
+  return call("cancelLoad");
 }
 
 /** Like call(), but a newer request on the same channel overtakes this one (see the top). */
@@ -115,6 +138,14 @@ export const api = Object.freeze({
   // backend level (options.backend: "auto" | "cpu"), where a WebGPU backend slots in later.
   attention: (q, k, v, options) => call("attentionAsync", q, k, v, options),
   attentionAsync: (q, k, v, options) => call("attentionAsync", q, k, v, options),
+  // Models with file weights (MiniLM-L6): the manifest, loading (with progress), the loaded
+  // model's maps of every layer and head, the engine's head patterns, and the download counts.
+  modelManifest: () => call("modelManifest"),
+  loadModel: (config, onProgress) => load(config?.name, { variant: config?.variant, onProgress }),
+  cancelLoad: () => cancelLoad(),
+  attentions: (text, options) => call("attentions", text, options ?? {}),
+  headPatterns: (a) => call("headPatterns", a),
+  modelStats: () => call("modelStats"),
   /** Per channel: requests made, computed, and dropped unsent because a newer one overtook them. */
   stats: () =>
     Object.fromEntries([...channels].map(([name, c]) => [name, { made: c.generation, computed: c.computed, dropped: c.dropped }])),

@@ -4,8 +4,10 @@
 // through changes.
 //
 // Test switches in the query string (the state lives in the hash): ?build=simd forces a build,
-// ?relaxed=0 ignores relaxed SIMD, ?threads=N sizes the thread pool.
-import { start, latest, api } from "./engine.js";
+// ?relaxed=0 ignores relaxed SIMD, ?threads=N sizes the thread pool, ?store=0 keeps downloaded
+// model files out of Cache Storage (as where it is missing or full), ?weights=q8 loads that
+// variant of a model's weights (default: the manifest's first).
+import { start, latest, load, cancelLoad, call, api } from "./engine.js";
 import { mount } from "./playground.js";
 import { fromQuery, toQuery } from "./state.js";
 
@@ -19,8 +21,10 @@ function switches() {
   if (p.get("relaxed") === "0") options.relaxed = false;
   const threads = Number(p.get("threads"));
   if (Number.isInteger(threads) && threads > 0) options.threads = threads;
+  if (p.get("store") === "0") options.store = false;
   return options;
 }
+const variant = new URLSearchParams(location.search).get("weights") ?? undefined;
 
 try {
   const { backend, stages, models } = await start(switches());
@@ -36,7 +40,16 @@ try {
   const pg = mount(root, fromQuery(location.hash, catalog), {
     catalog,
     compute: (calls) => latest("view", "batch", calls),
-    onChange(state, { push }) {
+    models: {
+      manifest: () => call("modelManifest"),
+      load: (name, { onProgress } = {}) => load(name, { variant, onProgress }),
+      cancel: () => cancelLoad(),
+    },
+    onChange(state, { push, replace }) {
+      if (replace) {
+        history.replaceState(null, "", url(state));
+        return;
+      }
       if (push) {
         history.pushState(null, "", url(state));
         typingEntry = false;

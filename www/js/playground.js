@@ -6,6 +6,10 @@
 //     compute(calls)        Promise of the results of a batch of engine calls ([{method, args}]),
 //                           run in the compute worker; a request that a newer one overtook
 //                           rejects with an error named "Stale", which is ignored
+//     models                for models with file weights (the card's `weights: "file"`):
+//                           {manifest(), load(name, {onProgress}), cancel()} (engine.js); without
+//                           it such a model cannot be chosen
+//     onChange(state, {push, replace})   the state changed (replace: the same view, now shown)
 //   pg.state            the current state (a plain object, see state.js)
 //   pg.set(patch)       merge a patch into the state and re-render
 //   pg.destroy()
@@ -13,8 +17,9 @@
 // The component owns no hidden state beyond what `state` holds, so an embedder (custom element,
 // iframe) can save, share and restore any view by its state alone.
 import { h } from "./dom.js";
-import { normalize, modelOf, sizes, editableOn, weightMatrices, WEIGHTS_STAGE, MASK_STAGE } from "./state.js";
-import { tokenizeCalls, countProblem, viewCalls, viewOf } from "./engine/request.js";
+import { normalize, modelOf, sizes, editableOn, weightMatrices, needsFiles, fallbackModel, WEIGHTS_STAGE, MASK_STAGE } from "./state.js";
+import { tokenizeCalls, countProblem, viewCalls, viewOf, gridCall } from "./engine/request.js";
+import { kept, pick } from "./subwords.js";
 import { createHeatmap } from "./components/heatmap/index.js";
 import { createTokens } from "./views/tokens/index.js";
 import { createStages } from "./views/stages/index.js";
@@ -22,6 +27,9 @@ import { createFollow } from "./views/follow/index.js";
 import { createControls } from "./views/controls/index.js";
 import { createWeights } from "./views/weights/index.js";
 import { explain, NEEDS } from "./views/explain/index.js";
+import { createModels } from "./views/models/index.js";
+import { createHeads } from "./views/heads/index.js";
+import { createLayers } from "./views/layers/index.js";
 
 const TEXT_FIELDS = new Set(["INPUT", "TEXTAREA", "SELECT"]);
 
@@ -30,7 +38,7 @@ class Stale extends Error {
   name = "Stale";
 }
 
-export function mount(root, initial, { catalog, compute, onChange = () => {} }) {
+export function mount(root, initial, { catalog, compute, models = null, onChange = () => {} }) {
   let state = normalize(initial, catalog);
   let shown = null; // the last view that rendered: {trace, perMask, layer, head}
   let arrived = null; // the newest answer not rendered yet: {ok, value | message, t0, t1}
@@ -39,6 +47,15 @@ export function mount(root, initial, { catalog, compute, onChange = () => {} }) 
   let counted = null; // the last token counts: {key, nq, nk}
   let destroyed = false;
   let editing = null; // {matrix, row, col} of an entry being edited (matrix coordinates)
+  let gridShown = null; // the maps of every layer and head for the last view: {key, value}
+  let crop = { rows: null, cols: null }; // the token indices the heatmap shows (null: all)
+  // Models with file weights: those loaded in the worker, the manifest (for the download sizes)
+  // and the load in progress or last finished: {name, phase: "loading" | "done" | "error" |
+  // "cancelled", progress, error, result}. `target` is the patch that waits for the load.
+  const loadedModels = new Set();
+  let manifest = null;
+  let load = null;
+  let target = null;
 
   const card = () => modelOf(catalog, state.model);
   const stageInfo = (name) => catalog.stages.find((s) => s.name === name);
@@ -49,20 +66,97 @@ export function mount(root, initial, { catalog, compute, onChange = () => {} }) 
     message.dataset.kind = kind;
   };
 
+  const waits = (name) => needsFiles(catalog, name) && !loadedModels.has(name);
+
   const update = (patch, opts = {}) => {
     const next = normalize({ ...state, ...patch }, catalog);
+    if (next.model !== state.model && waits(next.model)) {
+      startLoad(next.model, patch);
+      return;
+    }
+    // Another model chosen while one loads: stop that download.
+    if ("model" in patch && load?.phase === "loading" && load.name !== next.model) stopLoad();
     if (JSON.stringify(next) === JSON.stringify(state)) return;
     state = next;
     request();
     onChange(state, { push: opts.push !== false });
   };
 
+  /**
+   * Loads a model's files in the worker, then applies `patch` (the choice that needs them);
+   * `opening`: the first state asked for it (a link), so the history entry is replaced, not added.
+   */
+  function startLoad(name, patch, opening = false) {
+    target = patch;
+    if (!models) {
+      load = { name, phase: "error", error: "this page was not given a way to load model files." };
+      renderModels();
+      return;
+    }
+    if (load?.phase === "loading" && load.name === name) return;
+    const mine = { name, phase: "loading", progress: null };
+    load = mine;
+    root.dataset.modelLoad = "loading";
+    renderModels();
+    models.load(name, {
+      onProgress: (p) => {
+        if (load !== mine) return;
+        mine.progress = p;
+        renderModels();
+      },
+    }).then(
+      (result) => {
+        loadedModels.add(name);
+        if (load !== mine) return;
+        load = { name, phase: "done", result };
+        root.dataset.modelLoad = "done";
+        state = normalize({ ...state, ...target }, catalog);
+        target = null;
+        request();
+        onChange(state, opening ? { push: false, replace: true } : { push: true });
+        renderModels();
+      },
+      (e) => {
+        if (load !== mine) return;
+        const cancelled = e?.name === "Cancelled";
+        load = { name, phase: cancelled ? "cancelled" : "error", error: e instanceof Error ? e.message : String(e) };
+        root.dataset.modelLoad = load.phase;
+        renderModels();
+      },
+    );
+  }
+
+  function stopLoad() {
+    const was = load;
+    if (was?.phase !== "loading") return;
+    load = { name: was.name, phase: "cancelled" };
+    root.dataset.modelLoad = "cancelled";
+    models?.cancel().catch(() => {});
+    renderModels();
+  }
+
+  const modelsView = createModels({
+    onPick: (name) => update({ model: name, layer: 0, head: 0, edits: [] }),
+    onCancel: () => stopLoad(),
+    onRetry: () => load && startLoad(load.name, target ?? { model: load.name, layer: 0, head: 0, edits: [] }),
+  });
+  const renderModels = () => modelsView.update(state, { catalog, manifest, load });
+
   const tokens = createTokens({
     onInput: (field, text) => update({ [field]: text }, { push: false }),
     onPreset: (text) => update({ sentence: text, focus: null, custom: [], padding: [], globals: [], edits: [] }),
     onFollow: (i) => update({ focus: i }),
     onMode: (mode) => update({ mode, custom: [], padding: [] }),
+    onHideSpecial: (on) => update({ hideSpecial: on }),
   });
+  const heads = createHeads({
+    onPick: ({ layer, head }) => {
+      const stage = card().stages.includes(WEIGHTS_STAGE) ? WEIGHTS_STAGE : state.stage;
+      update({ layer, head, stage });
+      stages.el.scrollIntoView?.({ block: "start" });
+    },
+  });
+  const layersView = createLayers({ onLayer: (layer) => update({ layer }) });
   const stages = createStages({
     onStage: (stage) => update({ stage }),
     onHead: (head) => update({ head }),
@@ -81,9 +175,12 @@ export function mount(root, initial, { catalog, compute, onChange = () => {} }) 
     },
   });
   const matrixBox = h("div", { id: "ap-matrix", class: "ap-matrix" });
+  // The heatmap may show a part of the matrix (special tokens hidden): its cells are mapped back
+  // to the whole matrix's rows and columns before anything reads them.
+  const whole = (cell) => cell && { ...cell, row: crop.rows ? crop.rows[cell.row] : cell.row, col: crop.cols ? crop.cols[cell.col] : cell.col };
   const heatmap = createHeatmap(matrixBox, {
-    onCell: (cell) => showCell(cell),
-    onActivate: (cell) => activate(cell),
+    onCell: (cell) => showCell(whole(cell)),
+    onActivate: (cell) => activate(whole(cell)),
   });
   const copy = h("button", {
     type: "button",
@@ -101,10 +198,13 @@ export function mount(root, initial, { catalog, compute, onChange = () => {} }) 
 
   root.classList.add("ap");
   root.replaceChildren(
+    modelsView.el,
     tokens.el,
     message,
+    heads.el,
     stages.el,
     h("section", { class: "ap-stage", "aria-label": "The current stage" }, matrixBox, explainBox, editBox, weights.el),
+    layersView.el,
     follow.el,
     controls.el,
     h("footer", { class: "ap-footer" }, copy),
@@ -112,7 +212,7 @@ export function mount(root, initial, { catalog, compute, onChange = () => {} }) 
 
   function onKey(e) {
     if (e.defaultPrevented || e.altKey || e.ctrlKey || e.metaKey) return;
-    if (TEXT_FIELDS.has(e.target.tagName) || e.target.closest?.(".ap-hm")) return;
+    if (TEXT_FIELDS.has(e.target.tagName) || e.target.closest?.(".ap-hm, .ap-heads-grid")) return;
     if (e.key === "ArrowRight") stages.step(1)(state);
     else if (e.key === "ArrowLeft") stages.step(-1)(state);
     else return;
@@ -132,7 +232,12 @@ export function mount(root, initial, { catalog, compute, onChange = () => {} }) 
     const problem = countProblem(s, catalog, nq, nk);
     if (problem) throw new Error(problem);
     const { calls, labels } = viewCalls(s, catalog, nq, nk, [s.stage, WEIGHTS_STAGE, ...(NEEDS[s.stage] ?? [])]);
-    return { ...viewOf(await compute(calls), labels), layer: s.layer, head: s.head };
+    // The maps of every layer and head, asked again only when what they depend on changed.
+    const grid = gridCall(s, catalog, nq, nk);
+    const fresh = grid && gridShown?.key !== grid.key;
+    const results = await compute(fresh ? [...calls, grid.call] : calls);
+    if (fresh) gridShown = { key: grid.key, value: results.pop() };
+    return { ...viewOf(results, labels), layer: s.layer, head: s.head, grid: grid ? gridShown.value : null };
   }
 
   /** Asks the worker for the current state's view; only the newest answer is rendered. */
@@ -161,13 +266,21 @@ export function mount(root, initial, { catalog, compute, onChange = () => {} }) 
   const layerOf = (v) => v.trace.layers.find((l) => l.layer === v.layer);
   const headOf = (v) => layerOf(v)?.heads.find((x) => x.head === v.head);
 
-  /** A stage's matrix in a view: the head's, or the layer's along the stage's own row axis. */
+  /**
+   * A stage's matrix in a view: the head's, or the layer's along the stage's own row axis; a stage
+   * the layer shown lacks (the embeddings, traced before the first layer only) from layer 0.
+   */
   function matrixOf(v, stage) {
     const info = stageInfo(stage);
     if (!info) return undefined;
-    const from = info.perHead ? headOf(v) : layerOf(v);
-    return from?.stages.find((m) => m.stage === stage && m.rowAxis === info.rowAxis);
+    const find = (layer) => {
+      const from = info.perHead ? layer?.heads.find((x) => x.head === v.head) : layer;
+      return from?.stages.find((m) => m.stage === stage && m.rowAxis === info.rowAxis);
+    };
+    return find(layerOf(v)) ?? (v.layer !== 0 ? find(v.trace.layers.find((l) => l.layer === 0)) : undefined);
   }
+  /** Whether the layer shown has this stage itself (not only layer 0, before the first layer). */
+  const ownStage = (v, stage) => v.layer === 0 || layerOf(v)?.stages.some((m) => m.stage === stage) || headOf(v)?.stages.some((m) => m.stage === stage);
 
   function labels(axis, t) {
     const dk = t.model.headDim;
@@ -187,7 +300,7 @@ export function mount(root, initial, { catalog, compute, onChange = () => {} }) 
   }
 
   function showCell(cell) {
-    if (!shown || !cell) {
+    if (!shown || !cell || !matrixOf(shown, state.stage)) {
       explainBox.replaceChildren(h("p", { class: "ap-hint", text: "Hover or focus a cell (arrow keys) to see the arithmetic behind it." }));
       delete explainBox.dataset.row;
       return;
@@ -273,7 +386,8 @@ export function mount(root, initial, { catalog, compute, onChange = () => {} }) 
     root.dataset.head = String(state.head);
     root.dataset.layer = String(state.layer);
     root.dataset.model = state.model;
-    tokens.update(state, fresh?.trace);
+    tokens.update(state, fresh?.trace, card());
+    renderModels();
     const m = shown && matrixOf(shown, state.stage);
     if (!m) {
       // No view yet, or the last good one lacks this stage (the new state could not be traced):
@@ -285,20 +399,40 @@ export function mount(root, initial, { catalog, compute, onChange = () => {} }) 
     const info = stageInfo(state.stage);
     const model = card();
     const size = sizes(model, state);
-    stages.update(state, model.stages.map(stageInfo).filter(Boolean), size.heads, m);
+    // A model may write a stage's formula its own way (the card's `formulas`: biases, LayerNorm).
+    const withFormula = (info) => (model.formulas?.[info.name] ? { ...info, formula: model.formulas[info.name] } : info);
+    stages.update(state, model.stages.map(stageInfo).filter(Boolean).map(withFormula), size.heads, m);
+    // Special tokens hidden: only the other rows and columns along the token axes.
+    const keepQ = kept(trace.tokens.query, state.hideSpecial);
+    const keepK = kept(trace.tokens.key, state.hideSpecial);
+    const keepOf = (axis, n) => {
+      const k = axis === "query-tokens" ? keepQ : axis === "key-tokens" ? keepK : null;
+      return k && k.length !== n ? k : null;
+    };
+    crop = { rows: keepOf(m.rowAxis, m.rows), cols: keepOf(m.colAxis, m.cols) };
+    const part = pick(m, crop.rows, crop.cols);
+    const cut = (list, idx) => (idx ? idx.map((i) => list[i]) : list);
+    const focusRow = m.rowAxis === "query-tokens" && state.focus !== null ? (crop.rows ? crop.rows.indexOf(state.focus) : state.focus) : -1;
     heatmap.update({
-      rows: m.rows,
-      cols: m.cols,
-      data: m.data,
-      rowLabels: labels(m.rowAxis, trace),
-      colLabels: labels(m.colAxis, trace),
+      rows: part.rows,
+      cols: part.cols,
+      data: part.data,
+      rowLabels: cut(labels(m.rowAxis, trace), crop.rows),
+      colLabels: cut(labels(m.colAxis, trace), crop.cols),
       palette: state.stage === WEIGHTS_STAGE ? "sequential" : "diverging",
-      title: `${info.title}${info.perHead ? `, head ${state.head + 1}` : ""}`,
-      highlightRow: m.rowAxis === "query-tokens" ? state.focus : null,
+      title: `${info.title}${info.perHead ? `, head ${state.head + 1}` : ""}` +
+        (model.layers > 1 ? (ownStage(shown, state.stage) ? `, layer ${state.layer + 1}` : ", before the first layer") : "") +
+        (crop.rows || crop.cols ? " (special tokens hidden)" : ""),
+      highlightRow: focusRow >= 0 ? focusRow : null,
       digits: 2,
     });
     const headTrace = headOf(shown);
-    follow.update(state, trace, matrixOf(shown, WEIGHTS_STAGE), headTrace);
+    // The maps' tokens are the trace's (same text, same tokenizer); if they ever differ, show all.
+    const n = shown.grid?.attentions.seqLen ?? 0;
+    const gridKeep = n === trace.tokens.query.length ? keepQ : Array.from({ length: n }, (_, i) => i);
+    heads.update(state, shown.grid, gridKeep);
+    layersView.update(state, shown.grid, trace.tokens.query, gridKeep);
+    follow.update(state, trace, matrixOf(shown, WEIGHTS_STAGE), headTrace, state.hideSpecial ? { query: keepQ, key: keepK } : null);
     controls.update(state, { catalog, card: model, size }, trace, headTrace, shown.perMask);
     const choices = weightMatrices(catalog, state.model).filter((e) => layerOf(shown).weights.some((w) => w.matrix === e.matrix));
     // A stage made by a weight (W_Q for the queries) shows that one; other stages the learner's pick.
@@ -319,6 +453,23 @@ export function mount(root, initial, { catalog, compute, onChange = () => {} }) 
     if (answered === asked) delete root.dataset.busy;
   }
 
+  // A model with file weights in the first state (a link): show the first model that needs none
+  // while its files load, then the state asked for.
+  if (waits(state.model)) {
+    const asked = state;
+    state = normalize({ ...asked, model: fallbackModel(catalog) }, catalog);
+    startLoad(asked.model, asked, true);
+  }
+  if (models && catalog.models.some((m) => m.weights === "file")) {
+    models.manifest().then(
+      (m) => {
+        manifest = m;
+        renderModels();
+      },
+      () => {}, // no manifest: the picker gives no size; choosing the model says what failed
+    );
+  }
+  renderModels();
   request();
   return {
     get state() {
@@ -329,7 +480,12 @@ export function mount(root, initial, { catalog, compute, onChange = () => {} }) 
     },
     /** Replaces the whole state (history navigation), without reporting it back. */
     replace(next) {
-      state = normalize(next, catalog);
+      const s = normalize(next, catalog);
+      if (s.model !== state.model && waits(s.model)) {
+        startLoad(s.model, s);
+        return;
+      }
+      state = s;
       request();
     },
     destroy() {

@@ -54,11 +54,39 @@ export const PAGE_DEFAULTS = Object.freeze({
   custom: [], // removed pairs [i, j] of the custom mask
   edits: [], // {matrix (one of the model's editable matrices), layer (0 for X), row, col, value}
   weight: null, // the weight matrix shown for editing (see weightMatrices); null: the model's first
+  hideSpecial: false, // hide the model's special tokens ([CLS], [SEP]) from the view (the weights still include them)
 });
 
-/** The card of the named model, or the catalogue's first model for an unknown name. */
+/**
+ * The catalogue's name for a model a person or a link names: the name itself, or, ignoring
+ * case, a model's title ("MiniLM-L6") or the part of a name before a hyphen when one model alone
+ * has it ("minilm" for "minilm-l6"). Null for anything else.
+ */
+export function modelName(catalog, name) {
+  if (typeof name !== "string" || name === "") return null;
+  if (catalog.models.some((m) => m.name === name)) return name;
+  const lower = name.toLowerCase();
+  const by = (test) => {
+    const found = catalog.models.filter(test);
+    return found.length === 1 ? found[0].name : null;
+  };
+  return by((m) => m.name.toLowerCase() === lower) ?? by((m) => String(m.title ?? "").toLowerCase() === lower) ?? by((m) => m.name.toLowerCase().startsWith(`${lower}-`));
+}
+
+/** The card of the named model (see modelName), or the catalogue's first model for an unknown name. */
 export function modelOf(catalog, name) {
-  return catalog.models.find((m) => m.name === name) ?? catalog.models[0];
+  const found = modelName(catalog, name);
+  return catalog.models.find((m) => m.name === found) ?? catalog.models[0];
+}
+
+/** Whether a model reads its weights from files that must be downloaded first (the card's `weights: "file"`). */
+export function needsFiles(catalog, name) {
+  return modelOf(catalog, name).weights === "file";
+}
+
+/** The model to show while a model with file weights is not loaded: the catalogue's first one that needs no files. */
+export function fallbackModel(catalog) {
+  return (catalog.models.find((m) => m.weights !== "file") ?? catalog.models[0]).name;
 }
 
 const TOKEN_AXES = new Set(["query-tokens", "key-tokens"]);
@@ -190,7 +218,7 @@ export function normalize(partial, catalog) {
   return {
     model: card.name,
     layer: int(s.layer, 0, size.layers - 1, 0),
-    mode: s.mode === "cross" ? "cross" : "self",
+    mode: s.mode === "cross" && card.crossAttention !== false ? "cross" : "self", // an encoder alone has no cross-attention
     sentence: String(s.sentence ?? "").slice(0, 100_000),
     context: String(s.context ?? "").slice(0, 100_000),
     stage: card.stages.includes(s.stage) ? s.stage : d.stage,
@@ -221,6 +249,7 @@ export function normalize(partial, catalog) {
       .map((e) => ({ matrix: e.matrix, layer: e.layer ?? 0, row: e.row, col: e.col, value: e.value + 0 })) // + 0: no −0
       .slice(0, 10_000),
     weight: weights.includes(s.weight) ? s.weight : (weights[0] ?? null),
+    hideSpecial: bool(s.hideSpecial, false),
   };
 }
 
@@ -230,8 +259,11 @@ const KEYS = {
   model: "m", layer: "l", mode: "mode", sentence: "s", context: "c", stage: "stage", head: "h", focus: "f",
   scale: "scale", causal: "causal", window: "win", windowCausal: "wc", globals: "glob", globalWindow: "gw",
   padding: "pad", block: "blk", blockLocal: "bl", blockRandom: "br", blockSeed: "bs", custom: "cm", edits: "e",
-  weight: "w",
+  weight: "w", hideSpecial: "hs",
 };
+
+/** Other keys a link may use for a field (the issue's own words: `model=minilm`); read, never written. */
+const ALIASES = { model: "m" };
 
 /** Each field of this state (page fields and the model's options) with its URL key. */
 function keysOf(catalog, model) {
@@ -263,6 +295,7 @@ const OLD_KEYS = { nh: "heads", d: "dModel", kv: "kvHeads", pe: "positional" };
 export function fromQuery(query, catalog) {
   const p = new URLSearchParams(String(query ?? "").replace(/^[#?]/, ""));
   for (const [old, key] of Object.entries(OLD_KEYS)) if (p.has(old) && !p.has(key)) p.set(key, p.get(old));
+  for (const [alias, key] of Object.entries(ALIASES)) if (p.has(alias) && !p.has(key)) p.set(key, p.get(alias));
   const partial = {};
   for (const [field, key] of Object.entries(keysOf(catalog, p.get(KEYS.model)))) {
     if (!p.has(key)) continue;

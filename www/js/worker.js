@@ -9,6 +9,18 @@
 //   <export>(...args)             any engine export by name (trace, tokenize, maskInfo, attention,
 //                                 attentionAsync, models, stages, buildInfo), its result
 //   batch([{method, args}, ...])  several exports in one message, run in order: their results
+// Models whose card says `weights: "file"` (MiniLM-L6) read their weights from /models/ (see
+// worker/models.js: Cache Storage first, else the network, SHA-256 checked either way):
+//   modelManifest()               -> /models/index.json (what can be loaded, the sizes)
+//   loadModel({name, variant})    -> {info, variant, bytes, cached, stored}; before it, messages
+//                                    {id, progress: {file, received, total, overall}} while downloading
+//   cancelLoad()                  -> true if a load was running (it then rejects: "cancelled")
+//   modelStats()                  -> {downloads, downloadedBytes, cacheHits, manifests, loaded}
+//   trace(config), tokenize(text, model)   go to the loaded model when config.model / model names it
+//   attentions(text, options)     the loaded model's maps of every layer and head (Model.attentions)
+//   headGrid(text, options)       -> {attentions, patterns}: the maps and the engine's headPatterns of them
+
+import { createModelFiles } from "./worker/models.js";
 
 // (module (func (result v128) (i32x4.splat (i32.const 0))))
 const SIMD = new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0,
@@ -55,6 +67,9 @@ function usable(build, has) {
 
 let ap = null; // the loaded engine module
 let backend = null;
+let files = null; // the model files (worker/models.js), made at init
+const loaded = new Map(); // model name -> {model (the engine's Model), info, variant, bytes, stored}
+let loading = null; // the running load: {name, variant, controller, promise}
 
 async function load(build, threads) {
   const m = await import(`../engine/${build.name}/attention_playground.js`);
@@ -107,6 +122,13 @@ async function init(options = {}) {
         label: label(build, n), notes,
       };
       if (!has.threads) notes.push("This page is not cross-origin isolated, so the engine runs on one thread.");
+      files = createModelFiles({
+        base: new URL("../models/", import.meta.url).href,
+        fetch: (...a) => self.fetch(...a),
+        // options.store === false: act as if Cache Storage were missing (a test switch).
+        caches: options.store === false ? null : self.caches,
+        subtle: self.crypto.subtle,
+      });
       return { backend, stages: ap.stages(), models: ap.models() };
     } catch (e) {
       const why = e instanceof Error ? e.message : String(e);
@@ -119,30 +141,115 @@ async function init(options = {}) {
 
 /** The engine's exports a message may call: its functions, less the loader's own. */
 function exported(method) {
-  const internal = method === "default" || method === "initSync" || method === "initThreadPool" || /^(__|wbg)/.test(method);
+  const internal = method === "default" || method === "initSync" || method === "initThreadPool" || method === "loadModel" || /^(__|wbg)/.test(method);
   if (internal || !Object.hasOwn(ap, method) || typeof ap[method] !== "function") throw new Error(`unknown method ${method}`);
   return ap[method];
 }
 
-/** Runs calls in order; each is {method, args} naming an engine export. */
+/** The loaded model of this name, or undefined. */
+const modelNamed = (name) => (typeof name === "string" ? loaded.get(name)?.model : undefined);
+
+/** The one loaded model (the page loads one at a time), or an error that says what to do. */
+function theModel(name) {
+  const m = name === undefined ? [...loaded.values()].at(-1)?.model : modelNamed(name);
+  if (!m) throw new Error(name === undefined ? "no model is loaded: call loadModel first" : `the model "${name}" is not loaded: call loadModel first`);
+  return m;
+}
+
+/** Loads (or reuses) a model with file weights; `progress(p)` is posted before the result. */
+async function loadModel(config, progress) {
+  const name = config?.name;
+  if (typeof name !== "string") throw new Error("loadModel takes {name, variant?}");
+  const variant = config.variant ?? undefined;
+  const have = loaded.get(name);
+  if (have && (variant === undefined || variant === have.variant)) {
+    return { info: have.info, variant: have.variant, bytes: have.bytes, cached: true, stored: have.stored };
+  }
+  if (loading && loading.name === name && loading.variant === variant) return loading.promise;
+  loading?.controller.abort();
+  const controller = new AbortController();
+  const job = { name, variant, controller };
+  job.promise = (async () => {
+    try {
+      const f = await files.load(name, { variant, signal: controller.signal, onProgress: progress });
+      const model = ap.loadModel({ name, weights: f.weights, vocab: f.vocab });
+      const info = model.info();
+      loaded.get(name)?.model.free?.();
+      loaded.set(name, { model, info, variant: f.variant, bytes: f.bytes, stored: f.stored });
+      return { info, variant: f.variant, bytes: f.bytes, cached: f.cached, stored: f.stored };
+    } finally {
+      if (loading === job) loading = null;
+    }
+  })();
+  loading = job;
+  return job.promise;
+}
+
+/** Model.tokenize's {tokens, offsets} as the engine's tokenize() gives them: [{text, start, end}]. */
+function tokensOf({ tokens, offsets }) {
+  return tokens.map((text, i) => ({ text, start: offsets[2 * i], end: offsets[2 * i + 1] }));
+}
+
+/** One call: the worker's own methods, a loaded model's, or an engine export. */
+async function run(method, args, progress) {
+  switch (method) {
+    case "modelManifest": return files.manifest();
+    case "loadModel": return loadModel(args[0], progress);
+    case "cancelLoad": {
+      const was = loading !== null;
+      loading?.controller.abort();
+      return was;
+    }
+    case "modelStats": return { ...files.stats(), loaded: [...loaded.keys()] };
+    case "attentions": return theModel(args[2]).attentions(args[0], args[1] ?? {});
+    case "headGrid": {
+      const attentions = theModel(args[2]).attentions(args[0], args[1] ?? {});
+      return { attentions, patterns: ap.headPatterns(attentions) };
+    }
+    case "trace": {
+      const m = modelNamed(args[0]?.model);
+      if (m) return m.trace(args[0]);
+      break;
+    }
+    case "tokenize": {
+      const m = modelNamed(args[1]);
+      if (m) return tokensOf(m.tokenize(args[0]));
+      break;
+    }
+  }
+  return exported(method)(...args);
+}
+
+/** Runs calls in order; each is {method, args} naming an engine export or a method above. */
 async function batch(calls) {
   if (!Array.isArray(calls)) throw new Error("batch takes an array of {method, args}");
   const results = [];
-  for (const c of calls) results.push(await exported(c?.method)(...(Array.isArray(c?.args) ? c.args : [])));
+  for (const c of calls) results.push(await run(c?.method, Array.isArray(c?.args) ? c.args : []));
   return results;
 }
+
+/**
+ * The buffers a result may hand over instead of copying: fresh Float32Arrays (attention()'s
+ * output, the maps of attentions()) that own their whole buffer, never a view of wasm memory.
+ */
+function transferable(results) {
+  const out = new Set();
+  const own = (a) => a instanceof Float32Array && !(a.buffer instanceof SharedArrayBufferType) && a.byteOffset === 0 && a.byteLength === a.buffer.byteLength;
+  for (const r of results) {
+    for (const a of [r, r?.data, r?.attentions?.data]) if (own(a)) out.add(a.buffer);
+  }
+  return [...out];
+}
+const SharedArrayBufferType = typeof SharedArrayBuffer === "function" ? SharedArrayBuffer : class {};
 
 self.onmessage = async ({ data: { id, method, args } }) => {
   try {
     const list = Array.isArray(args) ? args : [];
     if (method !== "init" && !ap) throw new Error("the engine has not started");
-    const result = method === "init" ? await init(...list) : method === "batch" ? await batch(...list) : await exported(method)(...list);
-    // attention() returns a fresh Float32Array (a copy out of the wasm memory): hand its buffer
-    // over instead of copying it again (also as a result in a batch).
-    const fresh = (method === "batch" ? result : [result]).filter((r) => r instanceof Float32Array);
-    self.postMessage({ id, result }, [...new Set(fresh.map((r) => r.buffer))]);
+    const progress = (p) => self.postMessage({ id, progress: p });
+    const result = method === "init" ? await init(...list) : method === "batch" ? await batch(...list) : await run(method, list, progress);
+    self.postMessage({ id, result }, transferable(method === "batch" ? result : [result]));
   } catch (e) {
-    self.postMessage({ id, error: e instanceof Error ? e.message : String(e) });
+    self.postMessage({ id, error: e instanceof Error ? e.message : String(e), name: e instanceof Error ? e.name : undefined });
   }
 };
-

@@ -21,8 +21,10 @@ export function countProblem(state, catalog, nq, nk) {
   if (nq === 0) return "Type a sentence: there are no tokens to attend over yet.";
   if (state.mode === "cross" && nk === 0) return "Type a context sentence: cross-attention takes its keys and values from it.";
   const n = Math.max(nq, nk);
-  const most = Math.min(MAX_PAGE_TOKENS, modelOf(catalog, state.model).maxTokens);
-  if (n > most) return `This text has ${n} tokens; the playground shows at most ${most}. Shorten it to see the stages (your text is kept).`;
+  const card = modelOf(catalog, state.model);
+  const most = Math.min(MAX_PAGE_TOKENS, card.maxTokens);
+  const who = card.maxTokens <= MAX_PAGE_TOKENS ? `${card.title} reads` : "the playground shows";
+  if (n > most) return `This text has ${n} tokens; ${who} at most ${most}. Shorten it to see the stages (your text is kept).`;
   return null;
 }
 
@@ -89,7 +91,7 @@ export function editsFor(state, catalog, nq, nk) {
   return state.edits.filter((e) => shapes[e.matrix] && e.row < shapes[e.matrix][0] && e.col < shapes[e.matrix][1]);
 }
 
-/** The trace config of this state: the model's options as top-level fields, the current layer and head only. */
+/** The trace config of this state: the model's options as top-level fields, the current layer (and layer 0) and head only. */
 export function traceConfig(state, catalog, nq, nk, stages) {
   const card = modelOf(catalog, state.model);
   const config = { model: state.model, sentence: state.sentence };
@@ -98,8 +100,26 @@ export function traceConfig(state, catalog, nq, nk, stages) {
   if (state.scale !== null) config.scale = state.scale;
   config.mask = maskOf(state, nq, nk);
   config.overrides = editsFor(state, catalog, nq, nk);
-  config.only = { layers: [state.layer], heads: [state.head], stages: [...new Set(stages)].filter((s) => card.stages.includes(s)) };
+  // Layer 0 too when another layer is shown: the stages before the first layer (the embeddings)
+  // are traced there only, and the page looks a stage up there when the layer shown lacks it.
+  const layers = state.layer > 0 ? [0, state.layer] : [0];
+  config.only = { layers, heads: [state.head], stages: [...new Set(stages)].filter((s) => card.stages.includes(s)) };
   return config;
+}
+
+/**
+ * The maps of every layer and head that a model with file weights draws (the head grid, a token
+ * across the layers), and the key of what they depend on: the sentence, the scale and the masks.
+ * Null for other models (the toy model has no such call).
+ */
+export function gridCall(state, catalog, nq, nk) {
+  if (modelOf(catalog, state.model).weights !== "file" || state.mode === "cross") return null;
+  const options = { mask: maskOf(state, nq, nk) };
+  if (state.scale !== null) options.scale = state.scale;
+  const s = state;
+  const key = JSON.stringify([s.model, s.sentence, s.scale, s.causal, s.window, s.windowCausal, s.globals, s.globalWindow,
+    s.padding, s.block, s.blockLocal, s.blockRandom, s.blockSeed, s.custom, nq]);
+  return { key, call: { method: "headGrid", args: [state.sentence, options, state.model] } };
 }
 
 /** Step 2: the trace and each enabled mask's own count of kept pairs, as one batch. */

@@ -1,5 +1,5 @@
-// The knobs: the model (picker, layer, and the model's own options built from the engine's
-// option specs), the scale, and the masks (with the count of kept query-key pairs). Every
+// The knobs: the model's layer and its own options (built from the engine's option specs; the
+// model picker is views/models), the scale, and the masks (with the count of kept query-key pairs). Every
 // control writes through onChange(patch).
 // createControls({onChange(patch)}) -> {el, update(state, {catalog, card, size}, trace, headTrace, perMask)}
 import { h, fmt } from "../../dom.js";
@@ -50,7 +50,6 @@ function optionControls(card, onChange) {
 
 export function createControls({ onChange }) {
   const set = (field) => (v) => onChange({ [field]: v });
-  const [modelL, model] = select("ap-model", "Model", (name) => onChange({ model: name, layer: 0, head: 0, edits: [] }), String);
   const [layerL, layer] = select("ap-layer", "Layer", set("layer"));
   const modelBox = h("div", { class: "ap-grid" });
   const about = h("p", { id: "ap-model-about", class: "ap-hint" });
@@ -116,7 +115,6 @@ export function createControls({ onChange }) {
     if (built?.key !== key) {
       built = { key, controls: optionControls(card, onChange) };
       const pickers = [];
-      if (catalog.models.length > 1) pickers.push(modelL, model);
       if (size.layers > 1) pickers.push(layerL, layer);
       modelBox.replaceChildren(...pickers, ...built.controls.flatMap((c) => c.els));
       about.textContent = `${card.title}: ${card.description}`;
@@ -124,7 +122,6 @@ export function createControls({ onChange }) {
       customHint.textContent = maskStage ? `Custom: on the “${maskStage.title}” stage, press Enter or click a cell to remove or restore that pair.` : "";
       customHint.hidden = customReset.hidden = !maskStage;
     }
-    options(model, catalog.models.map((m) => m.name), state.model, (name) => catalog.models.find((m) => m.name === name).title);
     options(layer, Array.from({ length: size.layers }, (_, i) => i), state.layer, (i) => String(i + 1));
     for (const { spec, input, few } of built.controls) {
       if (spec.kind === "bool") input.checked = state[spec.name];

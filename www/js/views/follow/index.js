@@ -1,6 +1,7 @@
 // Follow one token: its attention weights over the keys (current head) as bars and as lines
 // between the tokens (a head view), with a one-line summary such as `"it" → "cat" 0.62`.
-// createFollow({onFollow(i)}) -> {el, update(state, trace, weights)}
+// createFollow({onFollow(i)}) -> {el, update(state, trace, weights, headTrace, keep)}
+// (`keep`: {query, key} token indices to show when special tokens are hidden, or null: all)
 import { h, fmt } from "../../dom.js";
 
 const SVG = "http://www.w3.org/2000/svg";
@@ -17,7 +18,7 @@ export function createFollow({ onFollow }) {
   const el = h("section", { id: "ap-follow", class: "ap-follow", "aria-label": "Follow one token" },
     h("h2", { text: "Follow a token" }), summary, h("div", { class: "ap-follow-body" }, bars, svg));
 
-  function update(state, trace, weights, headTrace) {
+  function update(state, trace, weights, headTrace, keep = null) {
     if (!trace || !weights) {
       el.hidden = true;
       return;
@@ -32,14 +33,15 @@ export function createFollow({ onFollow }) {
     }
     const i = state.focus;
     const row = Array.from(weights.data.subarray(i * weights.cols, (i + 1) * weights.cols));
-    const order = row.map((w, j) => [w, j]).sort((a, b) => b[0] - a[0]);
+    const keys = keep ? new Set(keep.key) : null;
+    const order = row.map((w, j) => [w, j]).filter(([, j]) => !keys || keys.has(j)).sort((a, b) => b[0] - a[0]);
     const [topW, topJ] = order[0];
     summary.textContent = topW === 0
       ? `"${q[i].text}" may see no token under this mask: its output is zero.`
       : `"${q[i].text}" → "${k[topJ].text}" ${fmt(topW, 2)}` +
         (order[1] && order[1][0] > 0 ? `, then "${k[order[1][1]].text}" ${fmt(order[1][0], 2)}` : "") +
         (headTrace ? ` · entropy ${fmt(headTrace.entropy[i], 2)} bits, largest weight ${fmt(headTrace.maxWeight[i], 2)}` : "");
-    const shown = k.length > 64 ? order.slice(0, 32).map(([, j]) => j).sort((a, b) => a - b) : k.map((_, j) => j);
+    const shown = order.length > 64 ? order.slice(0, 32).map(([, j]) => j).sort((a, b) => a - b) : order.map(([, j]) => j).sort((a, b) => a - b);
     bars.replaceChildren(...shown.map((j) => {
       const bar = h("span", { class: "ap-bar" });
       bar.style.width = `${(row[j] * 100).toFixed(1)}%`;
@@ -48,14 +50,15 @@ export function createFollow({ onFollow }) {
         h("span", { class: "ap-bar-value", text: fmt(row[j], 2) }));
     }));
     // Head view: queries on the left, keys on the right, a line per key weighted by attention.
-    const n = Math.max(q.length, k.length), lineH = 20, width = 260;
-    const shownQ = q.length > 64 ? [i] : q.map((_, t) => t);
-    const height = (q.length > 64 ? Math.max(shown.length, 1) : n) * lineH + 10;
+    const lineH = 20, width = 260;
+    const queries = keep ? keep.query : q.map((_, t) => t);
+    const shownQ = queries.length > 64 || !queries.includes(i) ? [i] : queries;
+    const height = Math.max(shownQ.length, shown.length, 1) * lineH + 10;
     svg.setAttribute("viewBox", `0 0 ${width} ${height}`);
     svg.setAttribute("aria-label", summary.textContent);
     const nodes = [];
-    const yQ = (t) => (q.length > 64 ? 0 : t) * lineH + 15;
-    const yK = (j) => (k.length > 64 ? shown.indexOf(j) : j) * lineH + 15;
+    const yQ = (t) => shownQ.indexOf(t) * lineH + 15;
+    const yK = (j) => shown.indexOf(j) * lineH + 15;
     for (const j of shown) {
       if (row[j] > 0) nodes.push(s("line", { x1: 90, y1: yQ(i), x2: 170, y2: yK(j), class: "ap-line", "stroke-width": 1 + 5 * row[j], "stroke-opacity": Math.max(0.08, row[j]) }));
     }
