@@ -1,6 +1,7 @@
 // Flash attention in WGSL, f32 (online softmax; the seq_q x seq_kv matrix is never stored).
 //
-// The constants BQ, BK, LANES, DV4, DECODE, WG, MERGE_WG and TILE_* come from a header that
+// The constants BQ, BK, LANES, DV4, DECODE, WG, MERGE_WG, TILE_* and the storage type of K and V
+// (KV4: vec4<f32>, or vec4<f16> with `enable f16` in the f16-storage variant) come from a header that
 // gpu::plan writes in front of this file (see src/gpu/plan.rs for the layout and the mask
 // table). Buffers hold rows padded to DP = 4 * DV4 numbers (vec4 loads), except the output.
 //
@@ -44,8 +45,8 @@ struct Params {
 
 @group(0) @binding(0) var<uniform> P: Params;
 @group(0) @binding(1) var<storage, read> q: array<vec4<f32>>;
-@group(0) @binding(2) var<storage, read> k: array<vec4<f32>>;
-@group(0) @binding(3) var<storage, read> v: array<vec4<f32>>;
+@group(0) @binding(2) var<storage, read> k: array<KV4>;
+@group(0) @binding(3) var<storage, read> v: array<KV4>;
 @group(0) @binding(4) var<storage, read> mask: array<u32>;
 // The output (heads x seq_q x head_dim) in prefill and in merge; the partials in decode.
 @group(0) @binding(5) var<storage, read_write> out: array<f32>;
@@ -91,7 +92,12 @@ fn score(j: u32) -> f32 {
 @compute @workgroup_size(WG)
 fn attend(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) wid: vec3<u32>) {
     let row = lid % BQ;
-    let lane = lid / BQ;
+    // With one lane per row (prefill) the lane is the constant 0, so that compilers see the key
+    // index, and with it every load of the staged tile, as uniform (a broadcast, not a gather).
+    var lane = 0u;
+    if LANES > 1u {
+        lane = lid / BQ;
+    }
     let h = wid.y;
     let kvh = h / P.group;
 
@@ -127,8 +133,8 @@ fn attend(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) wid:
         workgroupBarrier();
         let src = (kvh * P.seq_kv + k0) * DV4;
         for (var x = lid; x < n * DV4; x += WG) {
-            kt[x] = k[src + x];
-            vt[x] = v[src + x];
+            kt[x] = vec4<f32>(k[src + x]);
+            vt[x] = vec4<f32>(v[src + x]);
         }
         workgroupBarrier();
 

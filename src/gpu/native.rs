@@ -7,7 +7,7 @@
 //! when decoding) and reads the output back. wgpu's validation errors are caught in error scopes
 //! and returned as [`Error::Gpu`], never as a panic.
 
-use super::plan::{Limits, Plan};
+use super::plan::{Limits, Plan, Variant};
 use crate::error::{Error, Result};
 use crate::kernels::Problem;
 use std::collections::HashMap;
@@ -51,6 +51,16 @@ fn f32_bytes(x: &[f32]) -> Vec<u8> {
     x.iter().flat_map(|v| v.to_le_bytes()).collect()
 }
 
+/// f16 bytes, padded to a multiple of 4 (a storage buffer's size must be).
+fn f16_bytes(x: &[f32]) -> Vec<u8> {
+    let mut out: Vec<u8> = x
+        .iter()
+        .flat_map(|v| half::f16::from_f32(*v).to_le_bytes())
+        .collect();
+    out.resize(out.len().div_ceil(4) * 4, 0);
+    out
+}
+
 fn u32_bytes(x: &[u32]) -> Vec<u8> {
     x.iter().flat_map(|v| v.to_le_bytes()).collect()
 }
@@ -83,7 +93,8 @@ impl Gpu {
         };
         let (device, queue) = pollster::block_on(adapter.request_device(&wgpu::DeviceDescriptor {
             label: Some("attention"),
-            required_features: wgpu::Features::empty(),
+            // What the faster variants need, where the adapter has it.
+            required_features: features & wgpu::Features::SHADER_F16,
             required_limits: required_limits.clone(),
             ..Default::default()
         }))
@@ -140,22 +151,71 @@ impl Gpu {
         self.info.device_type == wgpu::DeviceType::Cpu
     }
 
-    /// Plans `problem` for this device.
+    /// Plans `problem` for this device (the f32 variant).
     pub fn plan(&self, problem: &Problem) -> Result<Plan> {
         Plan::new(problem, &self.limits)
     }
 
+    /// The kernel variants this device runs, baseline first.
+    pub fn variants(&self) -> Vec<Variant> {
+        Variant::ALL
+            .into_iter()
+            .filter(|v| match v {
+                Variant::F32 => true,
+                Variant::F16Storage => self.features.contains(wgpu::Features::SHADER_F16),
+            })
+            .collect()
+    }
+
     /// Computes attention on the GPU: the same contract as [`crate::kernels::attention`].
-    pub fn attention(&self, problem: &Problem, q: &[f32], k: &[f32], v: &[f32]) -> Result<Vec<f32>> {
-        let prepared = self.prepare(problem, q, k, v)?;
+    pub fn attention(
+        &self,
+        problem: &Problem,
+        q: &[f32],
+        k: &[f32],
+        v: &[f32],
+    ) -> Result<Vec<f32>> {
+        self.attention_variant(Variant::F32, problem, q, k, v)
+    }
+
+    /// [`Gpu::attention`] with a given [`Variant`] (f16 storage rounds K and V to f16).
+    pub fn attention_variant(
+        &self,
+        variant: Variant,
+        problem: &Problem,
+        q: &[f32],
+        k: &[f32],
+        v: &[f32],
+    ) -> Result<Vec<f32>> {
+        let prepared = self.prepare_variant(variant, problem, q, k, v)?;
         self.run(&prepared)?;
         self.read(&prepared)
     }
 
     /// Validates the inputs, plans, uploads, and builds the pipelines and bind groups.
     pub fn prepare(&self, problem: &Problem, q: &[f32], k: &[f32], v: &[f32]) -> Result<Prepared> {
+        self.prepare_variant(Variant::F32, problem, q, k, v)
+    }
+
+    /// [`Gpu::prepare`] for a given [`Variant`]; fails by name when the adapter lacks its feature.
+    pub fn prepare_variant(
+        &self,
+        variant: Variant,
+        problem: &Problem,
+        q: &[f32],
+        k: &[f32],
+        v: &[f32],
+    ) -> Result<Prepared> {
         problem.check_inputs(q, k, v)?;
-        let plan = self.plan(problem)?;
+        if !self.variants().contains(&variant) {
+            return Err(Error::Gpu(format!(
+                "the {} variant needs the adapter feature {}, which {} lacks",
+                variant.name(),
+                variant.feature().unwrap_or("?"),
+                self.info.name
+            )));
+        }
+        let plan = Plan::with_variant(problem, &self.limits, variant)?;
         let pipelines = self.pipelines(&plan)?;
         let d = &self.device;
         let scope = d.push_error_scope(wgpu::ErrorFilter::Validation);
@@ -174,8 +234,15 @@ impl Gpu {
             wgpu::BufferUsages::UNIFORM,
         );
         let qb = init("q", &f32_bytes(&plan.pad_rows(q)), storage);
-        let kb = init("k", &f32_bytes(&plan.pad_rows(k)), storage);
-        let vb = init("v", &f32_bytes(&plan.pad_rows(v)), storage);
+        let kv_bytes = |x: &[f32]| {
+            if plan.consts.f16 {
+                f16_bytes(&plan.pad_rows(x))
+            } else {
+                f32_bytes(&plan.pad_rows(x))
+            }
+        };
+        let kb = init("k", &kv_bytes(k), storage);
+        let vb = init("v", &kv_bytes(v), storage);
         let mb = init("mask", &u32_bytes(&plan.mask), storage);
         let out_bytes = (plan.out_len * 4) as u64;
         let out = d.create_buffer(&wgpu::BufferDescriptor {

@@ -115,6 +115,39 @@ pub struct Consts {
     pub dv4: u32,
     /// Decode mode: the main pass writes partials for the merge pass instead of the output.
     pub decode: bool,
+    /// K and V are stored as f16 (variant [`Variant::F16Storage`]).
+    pub f16: bool,
+}
+
+/// The kernel's variants, chosen by the adapter's features; one plan and one driver serve all.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Variant {
+    /// f32 everywhere: what every adapter runs.
+    F32,
+    /// K and V stored as f16 (half the memory traffic), converted to f32 as they are staged;
+    /// scores, softmax and sums in f32. Needs the adapter feature `shader-f16`.
+    F16Storage,
+}
+
+impl Variant {
+    /// Every variant, baseline first.
+    pub const ALL: [Variant; 2] = [Variant::F32, Variant::F16Storage];
+
+    /// A short name (`f32`, `f16-storage`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Variant::F32 => "f32",
+            Variant::F16Storage => "f16-storage",
+        }
+    }
+
+    /// The WebGPU feature the variant needs, if any.
+    pub fn feature(self) -> Option<&'static str> {
+        match self {
+            Variant::F32 => None,
+            Variant::F16Storage => Some("shader-f16"),
+        }
+    }
 }
 
 impl Consts {
@@ -278,7 +311,9 @@ impl Rule {
                         r.stride = m.stride;
                     }
                     r.keep = match (r.keep, m.keep) {
-                        (Some(a), Some(b)) => Some(a.iter().zip(&b).map(|(x, y)| *x && *y).collect()),
+                        (Some(a), Some(b)) => {
+                            Some(a.iter().zip(&b).map(|(x, y)| *x && *y).collect())
+                        }
                         (a, b) => a.or(b),
                     };
                 }
@@ -317,7 +352,7 @@ pub struct Plan {
     pub tiles: TileCounts,
     /// Floats in the q buffer (rows padded to `DP`).
     pub q_len: usize,
-    /// Floats in each of the k and v buffers (rows padded to `DP`).
+    /// Numbers in each of the k and v buffers (rows padded to `DP`; f16 in the f16 variant).
     pub kv_len: usize,
     /// Floats in the output (`heads x seq_q x head_dim`, unpadded).
     pub out_len: usize,
@@ -334,7 +369,13 @@ impl Plan {
     /// Plans `problem` for an adapter with `limits`: checks the head dimension, every buffer
     /// against the memory limit and the adapter's binding size, and the dispatch sizes.
     pub fn new(problem: &Problem, limits: &Limits) -> Result<Plan> {
+        Plan::with_variant(problem, limits, Variant::F32)
+    }
+
+    /// [`Plan::new`] for a [`Variant`] (the host checks that the adapter has its feature).
+    pub fn with_variant(problem: &Problem, limits: &Limits, variant: Variant) -> Result<Plan> {
         let s = problem.shape;
+        let f16 = variant == Variant::F16Storage;
         if s.head_dim > MAX_HEAD_DIM {
             return Err(Error::Shape(format!(
                 "headDim is {} but the WebGPU kernel handles at most {MAX_HEAD_DIM} (its key and value tiles must fit 16 KiB of workgroup memory); use the CPU backend",
@@ -356,6 +397,7 @@ impl Plan {
             lanes: lanes as u32,
             dv4: dv4 as u32,
             decode,
+            f16,
         };
         let q_blocks = s.seq_q.div_ceil(bq);
         let k_tiles = s.seq_kv.div_ceil(bk);
@@ -364,10 +406,22 @@ impl Plan {
         let q_len = s.heads * s.seq_q * dp;
         let kv_len = s.kv_heads * s.seq_kv * dp;
         let out_len = s.q_len();
-        for (name, n) in [("q", q_len), ("k", kv_len), ("v", kv_len), ("output", out_len)] {
+        let kv_words = if f16 { kv_len.div_ceil(2) } else { kv_len };
+        for (name, n) in [
+            ("q", q_len),
+            ("k", kv_words),
+            ("v", kv_words),
+            ("output", out_len),
+        ] {
             check_binding(name, n, limits)?;
         }
-        // The padded copies of q, k and v live in host memory while they are uploaded.
+        // The padded (or f16) copies of q, k and v live in host memory while they are uploaded.
+        if f16 {
+            check_f32_budget(
+                "the WebGPU kernel's f16 copies of k and v",
+                Some(kv_len as u64),
+            )?;
+        }
         if dp != s.head_dim {
             check_f32_budget(
                 "the WebGPU kernel's padded copies of q, k and v",
@@ -378,7 +432,10 @@ impl Plan {
         let (table, tiles, rule) = tile_table(problem, bq, bk, q_blocks, k_tiles)?;
         let (chunk_entries, chunks) = if decode {
             let entries = table.offsets[1] as usize;
-            (DECODE_CHUNK_TILES, entries.div_ceil(DECODE_CHUNK_TILES).max(1))
+            (
+                DECODE_CHUNK_TILES,
+                entries.div_ceil(DECODE_CHUNK_TILES).max(1),
+            )
         } else {
             (0, 1)
         };
@@ -422,7 +479,11 @@ impl Plan {
 
         let clamp = |x: i64| x.clamp(i32::MIN as i64, i32::MAX as i64) as i32;
         let (lo, hi, stride) = match &rule {
-            Some(r) => (clamp(r.lo), clamp(r.hi), r.stride.min(u32::MAX as usize) as u32),
+            Some(r) => (
+                clamp(r.lo),
+                clamp(r.hi),
+                r.stride.min(u32::MAX as usize) as u32,
+            ),
             None => (i32::MIN, i32::MAX, 1),
         };
         let u = |x: usize| x as u32;
@@ -450,7 +511,11 @@ impl Plan {
         };
         let dispatch = [u(if decode { chunks } else { q_blocks }), u(s.heads), 1];
         let merge_dispatch = decode.then_some([u(s.seq_q), u(s.heads), 1]);
-        let along_x = if decode { "decode chunks" } else { "query blocks" };
+        let along_x = if decode {
+            "decode chunks"
+        } else {
+            "query blocks"
+        };
         for (what, n) in [(along_x, dispatch[0]), ("heads", dispatch[1])] {
             if n > limits.max_workgroups_per_dim {
                 return Err(Error::Shape(format!(
@@ -498,8 +563,13 @@ impl Plan {
 impl Consts {
     /// The constants as WGSL declarations.
     pub fn header(&self) -> String {
+        let storage = if self.f16 {
+            "enable f16;\n// K and V are stored as f16, staged and computed in f32.\nalias KV4 = vec4<f16>;\n"
+        } else {
+            "alias KV4 = vec4<f32>;\n"
+        };
         format!(
-            "// Generated by gpu::plan for this problem's sizes.\n\
+            "// Generated by gpu::plan for this problem's sizes.\n{storage}\
              const BQ: u32 = {}u;\nconst BK: u32 = {}u;\nconst LANES: u32 = {}u;\n\
              const DV4: u32 = {}u;\nconst DECODE: bool = {};\nconst WG: u32 = {}u;\n\
              const MERGE_WG: u32 = {}u;\n\
@@ -706,9 +776,7 @@ mod tests {
                                     && d % pr.stride as i64 == 0
                                     && keep
                             }
-                            TILE_BITS => {
-                                (m[pr.bits_at as usize + block * bq + r] >> c) & 1 == 1
-                            }
+                            TILE_BITS => (m[pr.bits_at as usize + block * bq + r] >> c) & 1 == 1,
                             _ => panic!("kind {kind}"),
                         };
                         assert_eq!(ok, p.mask.allowed(i, j), "pair ({i}, {j}) of {mask:?}");
@@ -774,7 +842,13 @@ mod tests {
                 Mask::Any(vec![Mask::Causal, Mask::global_local(vec![1], 1)]),
             ]
         };
-        for (nq, nk, d) in [(1, 300, 64), (3, 70, 8), (130, 130, 64), (65, 200, 130), (200, 33, 3)] {
+        for (nq, nk, d) in [
+            (1, 300, 64),
+            (3, 70, 8),
+            (130, 130, 64),
+            (65, 200, 130),
+            (200, 33, 3),
+        ] {
             for m in masks(nq, nk) {
                 check_table(shape(nq, nk, d), &m);
             }
@@ -814,7 +888,11 @@ mod tests {
         assert_eq!(p.merge_dispatch, None);
         let t = p.tiles;
         assert_eq!(t.skipped + t.full + t.rule, qb * kt);
-        assert_eq!(t.rule, 2 * qb, "two key tiles of 32 cross each 64-row diagonal block");
+        assert_eq!(
+            t.rule,
+            2 * qb,
+            "two key tiles of 32 cross each 64-row diagonal block"
+        );
         assert_eq!(t.bits, 0);
         assert_eq!(t.skipped, qb * kt - (t.full + t.rule));
         assert!(t.skipped > qb * kt * 2 / 5);
@@ -841,7 +919,11 @@ mod tests {
         );
         assert_eq!((w.consts.bq, w.consts.lanes), (4, 16));
         assert_eq!(w.params.chunks, 1);
-        assert_eq!(w.tiles.skipped, 128 - 4, "keys 3,993..4,095: tiles 124..127");
+        assert_eq!(
+            w.tiles.skipped,
+            128 - 4,
+            "keys 3,993..4,095: tiles 124..127"
+        );
         // Nothing allowed: one chunk with no tiles, merged to zeros.
         let none = plan(
             shape(2, 500, 16),
@@ -883,6 +965,19 @@ mod tests {
         let e = Plan::new(&p, &small).unwrap_err().to_string();
         assert!(e.contains("WebGPU buffer for q"), "{e}");
         assert!(Plan::new(&p, &Limits::default()).is_ok());
+    }
+
+    #[test]
+    fn the_f16_variant_enables_f16_and_halves_the_key_value_buffers() {
+        let p = Problem::new(shape(70, 70, 64), None, &Mask::Causal).unwrap();
+        let f32p = Plan::new(&p, &Limits::default()).unwrap();
+        let f16p = Plan::with_variant(&p, &Limits::default(), Variant::F16Storage).unwrap();
+        assert!(!f32p.shader_source().lines().any(|l| l == "enable f16;"));
+        let src = f16p.shader_source();
+        assert!(src.contains("enable f16;") && src.contains("alias KV4 = vec4<f16>;"));
+        assert!(src.find("enable f16;").unwrap() < src.find("const BQ").unwrap());
+        assert_eq!(f16p.mask, f32p.mask);
+        assert_eq!(f16p.params, f32p.params);
     }
 
     #[test]
