@@ -8,7 +8,7 @@
 SHELL := /bin/bash
 ENV := source scripts/env.sh &&
 
-.PHONY: serve test check build-web build-page test-native test-browsers test-page bench-native install-serve install-check install-test models bench
+.PHONY: serve test check build-web build-page test-native test-browsers test-page bench-native bench-gpu install-serve install-check install-test models bench
 
 # Trunk builds www/ and the engine builds (Trunk.toml) and serves them on 127.0.0.1:8080 with
 # COOP/COEP (so the threaded build can run) and a strict CSP, rebuilding when a file changes.
@@ -63,6 +63,13 @@ test-page: models
 # Native criterion benchmark of the kernels (reference vs scalar vs rows vs tiled).
 bench-native:
 	$(ENV) CARGO_TARGET_DIR="$$AP_CACHE/native" cargo bench --bench kernels
+
+# The WGSL kernel natively through wgpu on this machine's adapter (wgpu prefers a discrete GPU's
+# Vulkan driver to lavapipe; WGPU_ADAPTER_NAME or VK_ICD_FILENAMES choose): 8 heads, d 64,
+# n = 1,024 ... 16,384 (4,096 on lavapipe, whose numbers are CPU numbers, unless
+# ARGS="--max-n 16384"), causal and not, decode; GFLOP/s on useful flops (benches/gpu.rs).
+bench-gpu:
+	$(ENV) CARGO_TARGET_DIR="$$AP_CACHE/native" cargo bench --features gpu --bench gpu -- $(ARGS)
 
 # The in-browser benchmark (issue 5, bench/README.md): our five engine builds, ONNX Runtime Web and
 # TF.js (wasm backends), each in its own Worker, one at a time, in headless Chromium on a

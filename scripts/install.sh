@@ -6,7 +6,8 @@
 #                              wasm-bindgen-cli, Trunk, the npm packages (wasm-opt)
 #   scripts/install.sh check   what the gate (scripts/check.sh) needs: the toolchains with
 #                              clippy and rustfmt, the npm packages (ESLint)
-#   scripts/install.sh test    all of the above plus wasm-pack, the browsers and their drivers
+#   scripts/install.sh test    all of the above plus wasm-pack, the browsers and their drivers,
+#                              and lavapipe (Vulkan on the CPU) for the WGSL kernel's native tests
 #
 # Versions are pinned in scripts/env.sh, rust-toolchain.toml and package-lock.json; nothing is
 # downloaded outside the package registries (crates.io, Debian's apt, npm, rustup's channel).
@@ -81,6 +82,11 @@ if [ "$what" = test ]; then
   command -v chromium >/dev/null 2>&1 || apt_pkgs+=(chromium)
   command -v chromedriver >/dev/null 2>&1 || apt_pkgs+=(chromium-driver)
   command -v firefox-esr >/dev/null 2>&1 || command -v firefox >/dev/null 2>&1 || apt_pkgs+=(firefox-esr)
+  # The WGSL kernel's native tests (tests/gpu.rs) run on Mesa's lavapipe, a Vulkan driver on the
+  # CPU; vulkan-tools gives vulkaninfo, to see what an adapter offers.
+  for pkg in mesa-vulkan-drivers libvulkan1 vulkan-tools; do
+    dpkg -s "$pkg" >/dev/null 2>&1 || apt_pkgs+=("$pkg")
+  done
   if [ ${#apt_pkgs[@]} -gt 0 ]; then
     apt_install() {
       [ -n "${apt_updated:-}" ] || apt-get update -qq

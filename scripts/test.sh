@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Every test: native (`cargo test`, the benchmark compiled), the browser suite in headless
-# Chromium and Firefox for each wasm build, then the page tests (Trunk build, playwright-core).
+# Every test: native (`cargo test`, the WGSL kernel on lavapipe, the benchmark compiled), the
+# browser suite in headless Chromium and Firefox for each wasm build, then the page tests (Trunk build, playwright-core).
 # `scripts/test.sh native`, `types`, `browsers` or `page` runs one part.
 # Ends with one line: "total: N passed, N failed". The counts of each part, with the date and
 # the toolchain, go to target/test-summary.txt (the README points there instead of keeping
@@ -42,6 +42,14 @@ if [ "$part" = all ] || [ "$part" = native ]; then
   CARGO_TARGET_DIR="$AP_CACHE/native" cargo test --quiet --features threads --test kernels --test minilm 2>&1 | tee target/native-threads-test.log | grep -E '^(test result|failures|---- )|panicked'
   [ "${PIPESTATUS[0]}" = 0 ] || status=1
   count target/native-threads-test.log "native: cargo test --features threads --test kernels --test minilm"
+  echo "== native: cargo test --features gpu --test gpu (the WGSL kernel through wgpu on lavapipe)"
+  # lavapipe (Mesa's Vulkan on the CPU; scripts/install.sh test installs it) is the adapter; a
+  # missing adapter fails these tests. WGPU_ADAPTER_NAME may still pick another one.
+  VK_ICD_FILENAMES=${VK_ICD_FILENAMES:-/usr/share/vulkan/icd.d/lvp_icd.x86_64.json} \
+    CARGO_TARGET_DIR="$AP_CACHE/native" cargo test --quiet --features gpu --test gpu -- --show-output 2>&1 | tee target/native-gpu-test.log | grep -E '^(test result|failures|---- )|panicked|^gpu (adapter|variants):'
+  [ "${PIPESTATUS[0]}" = 0 ] || status=1
+  count target/native-gpu-test.log "native: cargo test --features gpu --test gpu (lavapipe)"
+  grep -E '^gpu (adapter|variants):' target/native-gpu-test.log | sed -E 's/^/native: /' >>"$summary"
   echo "== native: cargo bench --no-run (the benchmark compiles)"
   if CARGO_TARGET_DIR="$AP_CACHE/native" cargo bench --quiet --no-run >target/native-bench-build.log 2>&1; then
     echo "native: cargo bench --no-run: the benchmark compiles" >>"$summary"

@@ -28,6 +28,8 @@ pub enum Error {
     },
     /// Any other invalid option (scale, model sizes, overrides, stage names).
     Config(String),
+    /// The GPU path failed: no adapter, a device or shader error, a lost device.
+    Gpu(String),
 }
 
 pub type Result<T> = std::result::Result<T, Error>;
@@ -35,7 +37,7 @@ pub type Result<T> = std::result::Result<T, Error>;
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Error::Shape(m) | Error::Mask(m) | Error::Config(m) => f.write_str(m),
+            Error::Shape(m) | Error::Mask(m) | Error::Config(m) | Error::Gpu(m) => f.write_str(m),
             Error::Length { name, expected, got } => write!(
                 f,
                 "{name} has {got} numbers but the sizes given need {expected}"

@@ -10,10 +10,13 @@
 //! - [`stage`]: the one stage vocabulary (names, titles, formulas, captions, axes).
 //! - [`trace`]: the per-layer, per-head, per-stage trace of any model.
 //! - [`backend`]: which engine computes a request (the CPU kernels today; WebGPU slots in here).
+//! - [`gpu`]: the WebGPU kernel: the WGSL flash attention, its planner (pure Rust, every target)
+//!   and, with the `gpu` feature, its native host on wgpu.
 //! - `wasm` (wasm32 only): the JavaScript API, a thin layer over the above.
 
 pub mod backend;
 pub mod error;
+pub mod gpu;
 pub mod kernels;
 pub mod mask;
 pub mod model;

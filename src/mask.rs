@@ -232,6 +232,10 @@ impl<'a> MaskView<'a> {
     pub fn seq_kv(&self) -> usize {
         self.seq_kv
     }
+    /// The mask this view answers for (the WebGPU planner reads its structure).
+    pub fn mask(&self) -> &'a Mask {
+        self.mask
+    }
     fn with(&self, mask: &'a Mask) -> MaskView<'a> {
         MaskView { mask, ..*self }
     }

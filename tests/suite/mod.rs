@@ -210,17 +210,24 @@ fn magnitudes(p: &Problem, case: &Case, h: usize) -> (f32, f32) {
 
 /// Runs `kernel` on `case` and compares it with the reference, element by element.
 pub fn check(kernel: Kernel, case: &Case) -> Result<(), String> {
+    check_with(&kernel.name(), case, |p, c| {
+        kernels::attention(kernel, p, &c.q, &c.k, &c.v).map_err(|e| e.to_string())
+    })
+}
+
+/// Runs any attention implementation (`run`, named `name` in messages: a GPU kernel, a
+/// backend) on `case` and compares it with the reference, element by element, with the same
+/// tolerances as the CPU kernels; rows with no allowed key must be exactly zero.
+pub fn check_with(
+    name: &str,
+    case: &Case,
+    run: impl FnOnce(&Problem, &Case) -> Result<Vec<f32>, String>,
+) -> Result<(), String> {
     let p = Problem::new(case.shape, case.scale, &case.mask).map_err(|e| e.to_string())?;
     let want = reference::attention(&p, &case.q, &case.k, &case.v);
-    let got =
-        kernels::attention(kernel, &p, &case.q, &case.k, &case.v).map_err(|e| e.to_string())?;
+    let got = run(&p, case).map_err(|e| format!("{name}: {e} ({})", case.describe()))?;
     if got.len() != want.len() {
-        return Err(format!(
-            "{}: length {} != {}",
-            kernel.name(),
-            got.len(),
-            want.len()
-        ));
+        return Err(format!("{name}: length {} != {}", got.len(), want.len()));
     }
     let per_head = case.shape.seq_q * case.shape.head_dim;
     for h in 0..case.shape.heads {
@@ -230,8 +237,7 @@ pub fn check(kernel: Kernel, case: &Case) -> Result<(), String> {
             let (g, w) = (got[i], want[i]);
             if !g.is_finite() || (g - w).abs() > ABS + REL * w.abs() + slack {
                 return Err(format!(
-                    "{}: out[{i}] = {g}, reference {w} ({})",
-                    kernel.name(),
+                    "{name}: out[{i}] = {g}, reference {w} ({})",
                     case.describe()
                 ));
             }
@@ -244,8 +250,7 @@ pub fn check(kernel: Kernel, case: &Case) -> Result<(), String> {
             let at = (h * case.shape.seq_q + row) * d;
             if got[at..at + d].iter().any(|&x| x != 0.0) {
                 return Err(format!(
-                    "{}: empty row {row} of head {h} is not zero ({})",
-                    kernel.name(),
+                    "{name}: empty row {row} of head {h} is not zero ({})",
                     case.describe()
                 ));
             }

@@ -1,0 +1,17 @@
+//! The WebGPU path: flash attention in WGSL, planned in Rust.
+//!
+//! - [`plan`]: pure Rust, built on every target: everything the shader needs from a
+//!   [`crate::Problem`] (constants, uniform block, buffer and dispatch sizes, the mask's tile
+//!   table), unit-tested natively, so that each host stays a thin driver.
+//! - `attention.wgsl`: the kernel (entry points `attend` and `merge`), shared by both hosts.
+//! - [`native`] (feature `gpu`, native only): the host on wgpu (Vulkan: lavapipe on CI, a real
+//!   GPU where there is one), used by `tests/gpu.rs` and the GPU benchmark.
+//!
+//! The browser host (WebGPU from the engine worker) drives the same plan and shader.
+
+pub mod plan;
+
+#[cfg(all(feature = "gpu", not(target_arch = "wasm32")))]
+pub mod native;
+
+pub use plan::{Limits, Plan, MAX_HEAD_DIM};
