@@ -212,6 +212,18 @@ fn the_trace_of_any_layer_equals_the_forward_pass() {
         if layer == LAYERS - 1 {
             let out = &t.stage_in(layer, Stage::LayerOutput, 0).unwrap().data;
             assert!(max_diff(out, &f.hidden) < 1e-4);
+            // Asked for alone (with one head), the layer's output is still computed.
+            let only = TraceInput {
+                request: TraceRequest {
+                    layers: Some(vec![layer]),
+                    heads: Some(vec![0]),
+                    stages: Some(vec![Stage::LayerOutput]),
+                },
+                ..input.clone()
+            };
+            let t = trace_model(&mut model.clone(), &only).unwrap();
+            let out = &t.stage_in(layer, Stage::LayerOutput, 0).unwrap().data;
+            assert!(max_diff(out, &f.hidden) < 1e-4);
         }
     }
 }

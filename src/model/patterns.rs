@@ -45,14 +45,14 @@ impl Pattern {
         }
     }
 
-    /// A short label for a reader.
+    /// A label short enough for a small map in the head grid ("previous": the previous token).
     pub fn title(self) -> &'static str {
         match self {
-            Pattern::Previous => "previous token",
-            Pattern::Next => "next token",
+            Pattern::Previous => "previous",
+            Pattern::Next => "next",
             Pattern::SelfToken => "itself",
-            Pattern::First => "[CLS] (first)",
-            Pattern::Last => "[SEP] (last)",
+            Pattern::First => "[CLS]",
+            Pattern::Last => "[SEP]",
             Pattern::Broad => "broad",
         }
     }

@@ -409,8 +409,13 @@ pub fn trace_model(model: &mut dyn Model, input: &TraceInput) -> Result<Trace> {
         }
 
         // Every head's output is needed when the layer's later stages are kept or feed a later layer.
-        let need_all_heads =
-            Some(l) != last || (keep && (wanted(Stage::Concat) || wanted(Stage::Output)));
+        // (So do the stages a model computes after the output projection: residual, LayerNorm, …)
+        let after_output = card
+            .stages
+            .iter()
+            .any(|s| !Stage::ATTENTION.contains(s) && wanted(*s));
+        let need_all_heads = Some(l) != last
+            || (keep && (wanted(Stage::Concat) || wanted(Stage::Output) || after_output));
         let x_kv = x_k.as_ref().unwrap_or(&x_q);
         let mut outputs: Vec<Array2<f32>> = Vec::new();
         // Heads of a group are consecutive and share K and V: project them once per group.
