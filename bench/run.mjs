@@ -4,10 +4,13 @@
 // job one after another, and writes target/bench/results.json, machine.json and details.json.
 //
 //   node bench/run.mjs [--quick] [--native] [--site DIR] [--out DIR] [--filter REGEX]
+//                      [--tokens 32,128,...] [--no-reference]
 //
 // The engine builds must already be in SITE/engine/<build>/ (scripts/build-engines.sh SITE);
 // a missing build becomes rows with status "error: ...". --filter keeps the jobs whose label
-// ("engine build xT mask n_q n_kv") matches, for iterating on one engine.
+// ("engine build xT mask n_q n_kv", or "engine build xT minilm-l6 tokens") matches, for iterating
+// on one engine. --tokens replaces the real model's sizes (for profiling its time against n);
+// --no-reference skips the float64 forward pass of the model rows (max_abs_err then null).
 import { spawn, execFileSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
@@ -115,7 +118,7 @@ function engines(threadsBuild) {
 // The real model (issue 10): all-MiniLM-L6-v2's forward pass with its 72 attention maps, f32
 // weights, at 32, 128 (quick) and 512 tokens; ours on 1 thread (relaxed) and 2 (threaded build),
 // ONNX Runtime Web on the same weights (onnx.js buildBert) at 1 and 2 threads.
-const modelTokens = () => (QUICK ? [32, 128] : [32, 128, 512]);
+const modelTokens = () => (opt("tokens", null) ? opt("tokens").split(",").map(Number) : QUICK ? [32, 128] : [32, 128, 512]);
 function modelEngines(threadsBuild) {
   const ours = "attention-playground", ort = `onnxruntime-web@${pkgVersion("onnxruntime-web")}`;
   return [
@@ -258,7 +261,7 @@ async function main() {
       if (s.shape.seqQ === 16384) jobs.push({ engineName: "attention-playground", engine: "ours", build: "relaxed", threads: 1, ...s });
     }
     for (const n of modelTokens()) {
-      for (const e of modelEngines(threadsBuild)) jobs.push({ ...e, workload: "minilm", tokens: n, allTokens: modelTokens() });
+      for (const e of modelEngines(threadsBuild)) jobs.push({ ...e, workload: "minilm", tokens: n, allTokens: modelTokens(), reference: !flag("no-reference") });
     }
     const label = (j) => (j.workload === "minilm"
       ? `${j.engineName} ${j.build} x${j.threads} minilm-l6 ${j.tokens}`
@@ -269,6 +272,7 @@ async function main() {
     const rows = [], details = [];
     for (const [i, job] of selected.entries()) {
       const full = { ...job, protocol, peakPerThread, timeoutMs: timeoutFor(job) };
+      const loadAtStart = os.loadavg().map((x) => Number(x.toFixed(2)));
       let res;
       try {
         let timer;
@@ -294,7 +298,8 @@ async function main() {
         await openPage();
       }
       rows.push(res.row);
-      details.push({ label: label(job), ...res.detail });
+      // The machine's load when the job started (other processes share the cores).
+      details.push({ label: label(job), loadavg_at_start: loadAtStart, ...res.detail });
       const r = res.row;
       say(`${String(i + 1).padStart(3)}/${selected.length} ${label(job).padEnd(58)} ${r.status === "ok" ? `${fmt(r.ms_median)} ms  ${fmt(r.gflops)} GFLOP/s  err ${r.max_abs_err?.toExponential(1) ?? "-"}` : r.status}`);
       fs.writeFileSync(path.join(out, "results.json"), JSON.stringify(rows, null, 1) + "\n");
