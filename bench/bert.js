@@ -3,7 +3,7 @@
 // count, a safetensors reader, the benchmark texts, and a float64 forward pass in JavaScript
 // that every engine's 72 attention maps are compared with. No imports.
 
-export const MINILM = { name: "minilm-l6", layers: 6, heads: 12, dModel: 384, headDim: 32, ffn: 1536, maxTokens: 512, eps: 1e-12 };
+export const MINILM = { name: "minilm-l6", layers: 6, heads: 12, dModel: 384, headDim: 32, ffn: 1536, vocab: 30522, positions: 512, types: 2, maxTokens: 512, eps: 1e-12 };
 /** The `workload` field of the model rows in results.json (the attention rows have none). */
 export const WORKLOAD = "minilm-l6 forward + 72 maps";
 
@@ -137,14 +137,15 @@ function linear(x, n, inDim, w, b, outDim) {
   return y;
 }
 
-/** The float64 forward pass of all-MiniLM-L6-v2 over token ids (one sentence, token type 0, no
- *  padding): {maps: Float32Array (layer, head, query, key), hidden: Float64Array [n, 384]}. */
-export function referenceForward(tensors, ids) {
-  const { layers: L, heads: H, dModel: m, headDim: d, ffn: F, eps } = MINILM;
+/** The float64 forward pass of all-MiniLM-L6-v2 (or a BERT of sizes `cfg`) over token ids (one
+ *  sentence, token type 0, no padding): {maps: Float32Array (layer, head, query, key), hidden:
+ *  Float64Array [n, dModel]}. */
+export function referenceForward(tensors, ids, cfg = MINILM) {
+  const { layers: L, heads: H, dModel: m, headDim: d, ffn: F, eps } = cfg;
   const n = ids.length;
-  const word = take(tensors, "embeddings.word_embeddings.weight", [30522, m]);
-  const pos = take(tensors, "embeddings.position_embeddings.weight", [512, m]);
-  const type = take(tensors, "embeddings.token_type_embeddings.weight", [2, m]);
+  const word = take(tensors, "embeddings.word_embeddings.weight", [cfg.vocab, m]);
+  const pos = take(tensors, "embeddings.position_embeddings.weight", [cfg.positions, m]);
+  const type = take(tensors, "embeddings.token_type_embeddings.weight", [cfg.types, m]);
   let x = new Float64Array(n * m);
   for (let i = 0; i < n; i++) for (let j = 0; j < m; j++) x[i * m + j] = word[ids[i] * m + j] + pos[i * m + j] + type[j];
   layerNorm(x, n, m, take(tensors, "embeddings.LayerNorm.weight", [m]), take(tensors, "embeddings.LayerNorm.bias", [m]), eps);

@@ -198,7 +198,7 @@ export function buildGraph(kind, s, { causal, hasMask }) {
   throw new Error(`unknown graph ${kind}`);
 }
 
-/** all-MiniLM-L6-v2 as an ONNX graph (opset 17 + Erf), for `n` tokens of one sentence (token
+/** all-MiniLM-L6-v2 (or a BERT of sizes `cfg`, bert.js MINILM) as an ONNX graph (opset 17), for `n` tokens of one sentence (token
  *  type 0, no padding), its weights as initializers from the f32 safetensors tensors
  *  (bert.js readSafetensors). What an exporter writes for BERT, op by op: Gather of the word,
  *  position and type embeddings, Add, LayerNormalization; per layer MatMul + Add for Q, K, V,
@@ -234,9 +234,10 @@ export function buildBert(take, cfg, n) {
   init("sqrt2", [], [Math.SQRT2]);
   init("one", [], [1]);
   init("half", [], [0.5]);
-  init("word_embeddings", [30522, m], take("embeddings.word_embeddings.weight", [30522, m]));
-  init("position_embeddings", [512, m], take("embeddings.position_embeddings.weight", [512, m]));
-  init("token_type_embeddings", [2, m], take("embeddings.token_type_embeddings.weight", [2, m]));
+  const { vocab, positions, types } = cfg;
+  init("word_embeddings", [vocab, m], take("embeddings.word_embeddings.weight", [vocab, m]));
+  init("position_embeddings", [positions, m], take("embeddings.position_embeddings.weight", [positions, m]));
+  init("token_type_embeddings", [types, m], take("embeddings.token_type_embeddings.weight", [types, m]));
   init("emb_ln.gamma", [m], take("embeddings.LayerNorm.weight", [m]));
   init("emb_ln.beta", [m], take("embeddings.LayerNorm.bias", [m]));
   nodes.push(
@@ -292,7 +293,7 @@ export function buildBert(take, cfg, n) {
   }
   const outputs = [...maps, "last_hidden_state"];
   const bytes = model({
-    irVersion: 8, opsets: [["", 17]], nodes, name: "minilm-l6", initializers: inits,
+    irVersion: 8, opsets: [["", 17]], nodes, name: "bert", initializers: inits,
     inputs: [valueInfo("input_ids", [1, n], INT64)],
     outputs: [...maps.map((name) => valueInfo(name, [1, H, n, n])), valueInfo("last_hidden_state", [1, n, m])],
   });
