@@ -75,7 +75,10 @@ bench-gpu:
 # TF.js (wasm backends), each in its own Worker, one at a time, in headless Chromium on a
 # cross-origin isolated page. Prints a table; writes target/bench/results.json, machine.json and
 # details.json. The full run also times the native tiled kernel (criterion) for a native-vs-wasm
-# ratio. `make bench QUICK=1`: four shapes, fewer engines and runs, no native part (< 3 minutes).
+# ratio. The real model's rows (all-MiniLM-L6-v2 forward + 72 maps, ours and ORT Web on the same
+# f32 weights) at 32, 128 and 512 tokens, with the load times and download sizes per weight variant.
+# `make bench QUICK=1`: four shapes, the model at 32 and 128 tokens, fewer engines and runs, no
+# native part (< 3 minutes).
 # The engine builds come from the same input-keyed cache as `make serve` (scripts/build-engines.sh).
 BENCH_SITE := target/bench/site
 bench: install-test models

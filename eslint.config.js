@@ -12,9 +12,9 @@ export default [
   },
   // The page and the benchmark page run in the browser.
   { files: ["www/**/*.js", "bench/**/*.js"], languageOptions: { globals: globals.browser } },
-  // Their Web Workers: the compute worker, the benchmark's engine and reference workers, the calibration.
+  // Their Web Workers: the compute worker, the benchmark's engine, reference and model workers, the calibration.
   {
-    files: ["www/js/worker.js", "bench/worker.js", "bench/reference.js", "bench/calibrate.js", "bench/engines/**/*.js"],
+    files: ["www/js/worker.js", "bench/worker.js", "bench/reference.js", "bench/model-worker.js", "bench/calibrate.js", "bench/engines/**/*.js"],
     languageOptions: { globals: globals.worker },
   },
   // Node: the unit tests, the scripts and this file.

@@ -3,8 +3,11 @@
 //   bench.calibrate(opts)     per-thread wasm peaks (mul+add, relaxed_madd) and a 2-worker aggregate
 //   bench.runJob(job)         one (engine, shape): reference rows (cached per shape), then the
 //                             engine in a fresh Worker with a timeout; returns {row, detail}
+//                             (job.workload "minilm": the real model's forward pass, runModelJob)
+//   bench.modelLoad(job)      the real model's load time per weight variant (model-worker.js)
 // Workers run one after another, never two engines at once; each is terminated before the next.
 import { classify, maskName, sampleRows, shapeKey, usefulFlops, allowedPairs } from "./common.js";
+import { WORKLOAD, maxAbsDiff, modelFlops } from "./bert.js";
 
 const log = (msg) => {
   document.getElementById("log").textContent += msg + "\n";
@@ -58,6 +61,7 @@ function quantile(sorted, q) {
 const round = (x, digits) => (x == null || !Number.isFinite(x) ? null : Number(x.toPrecision(digits)));
 
 async function runJob(job) {
+  if (job.workload === "minilm") return runModelJob(job);
   const { shape, mask } = job;
   const rows = sampleRows(shape.seqQ);
   const flops = usefulFlops(mask, shape);
@@ -106,6 +110,103 @@ async function runJob(job) {
   return { row, detail };
 }
 
+// ---------------------------------------------------------------- the real model ----
+// Texts (by n), the float64 reference (for one n at a time: 72 maps of 512² are 75 MB) and our
+// engine's maps (to compare ONNX Runtime's with), all made once per page.
+let texts = null;
+const modelRefs = new Map(), ourMaps = new Map();
+
+async function modelTexts(ns, timeoutMs) {
+  if (!texts || ns.some((n) => !texts[n])) {
+    const r = await inWorker("./model-worker.js", { kind: "texts", ns, build: "relaxed" }, timeoutMs);
+    if (!r.ok) throw new Error(`making the texts: ${r.error}`);
+    texts = r.texts;
+  }
+  return texts;
+}
+
+async function modelReference(n, ids, timeoutMs) {
+  if (!modelRefs.has(n)) {
+    modelRefs.clear();
+    const r = await inWorker("./model-worker.js", { kind: "reference", ids }, timeoutMs);
+    if (!r.ok) log(`model reference n = ${n}: ${r.error}`);
+    modelRefs.set(n, r.ok ? r : null);
+  }
+  return modelRefs.get(n);
+}
+
+/** One real-model row: the same columns as the attention rows (heads 12, head_dim 32, seq_q =
+ *  seq_kv = tokens, mask none) plus `workload`; max_abs_err is over all 72 maps against the
+ *  float64 forward pass (model-worker.js). */
+async function runModelJob(job) {
+  const n = job.tokens;
+  const flops = modelFlops(n);
+  const row = {
+    engine: job.engineName, build: job.build, threads: job.threads,
+    heads: 12, kv_heads: 12, seq_q: n, seq_kv: n, head_dim: 32,
+    mask: "none", ms_median: null, ms_p10: null, ms_p90: null, gflops: null, peak_fraction: null,
+    max_abs_err: null, peak_memory_mb: null, status: "ok", workload: WORKLOAD,
+  };
+  const detail = { runs: 0, warmups: 0, flops, error_rows: "all 72 maps, every row, vs a float64 forward pass in JavaScript", info: null };
+  let t;
+  try {
+    t = (await modelTexts(job.allTokens ?? [n], job.timeoutMs))[n];
+  } catch (e) {
+    row.status = classify(e.message);
+    detail.message = e.message;
+    return { row, detail };
+  }
+  detail.text = t.text;
+  const ref = job.reference === false ? null : await modelReference(n, t.ids, job.refTimeoutMs ?? 240000);
+  log(`${job.engineName} ${job.build} x${job.threads} minilm-l6 ${n} tokens`);
+  const r = await inWorker(`./worker.js?engine=${job.engine}`, {
+    workload: "minilm", engine: job.engine, build: job.build, threads: job.threads, text: t.text, ids: t.ids, protocol: job.protocol,
+  }, job.timeoutMs);
+  if (r.memoryBytes) row.peak_memory_mb = round(r.memoryBytes / 2 ** 20, 4);
+  if (!r.ok) {
+    row.status = r.timeout ? `error: ${r.error}` : classify(r.error);
+    detail.message = r.error;
+    return { row, detail };
+  }
+  const sorted = [...r.times].sort((a, b) => a - b);
+  const med = quantile(sorted, 0.5);
+  row.ms_median = round(med, 4);
+  row.ms_p10 = round(quantile(sorted, 0.1), 4);
+  row.ms_p90 = round(quantile(sorted, 0.9), 4);
+  row.gflops = round(flops / (med * 1e6), 4);
+  if (job.peakPerThread) row.peak_fraction = round(row.gflops / (job.peakPerThread * job.threads), 3);
+  detail.runs = sorted.length;
+  detail.warmups = r.warmups;
+  detail.info = r.info;
+  if (r.out.length !== 72 * n * n) {
+    row.status = `error: ${r.out.length} attention values, expected 72 x ${n} x ${n}`;
+    return { row, detail };
+  }
+  if (ref) {
+    const err = maxAbsDiff(r.out, ref.maps);
+    row.max_abs_err = round(err, 3);
+    if (Number.isNaN(err)) row.status = "error: NaN in the attention maps";
+    if (r.hidden) detail.hidden_max_abs_err = round(maxAbsDiff(r.hidden, ref.hidden), 3);
+  }
+  if (job.engine === "ours") ourMaps.set(`${n}`, r.out);
+  else if (ourMaps.has(`${n}`)) detail.max_abs_err_vs_ours = round(maxAbsDiff(r.out, ourMaps.get(`${n}`)), 3);
+  if (ourMaps.size > 1) for (const k of [...ourMaps.keys()]) if (k !== `${n}`) ourMaps.delete(k);
+  return { row, detail };
+}
+
+/** The real model's load time for one weight variant (bytes already in memory): loadModel to the
+ *  first attentions() result at `tokens` wordpieces, cold and then warm in the same Worker. */
+async function modelLoad({ variant, build = "relaxed", tokens = 32, allTokens, timeoutMs = 120000 }) {
+  const t = (await modelTexts(allTokens ?? [tokens], timeoutMs))[tokens];
+  const r = await inWorker("./model-worker.js", { kind: "load", variant, build, text: t.text }, timeoutMs);
+  if (!r.ok) return { variant, build, tokens, error: r.error };
+  return {
+    variant, build, tokens, bytes: r.bytes,
+    load_to_first_maps_ms_cold: round(r.coldMs, 4), load_to_first_maps_ms_warm: round(r.warmMs, 4),
+    load_model_ms_cold: round(r.loadMs[0], 4), load_model_ms_warm: round(r.loadMs[1], 4),
+  };
+}
+
 async function calibrate({ ms = 300, repeats = 5 } = {}) {
   const one = (kind) => inWorker("./calibrate.js", { kind, ms, repeats }, 60000);
   const muladd = await one("muladd");
@@ -132,5 +233,5 @@ function info() {
   };
 }
 
-window.bench = { info, calibrate, runJob, log };
+window.bench = { info, calibrate, runJob, modelLoad, log };
 document.documentElement.dataset.ready = "true";

@@ -3,7 +3,9 @@
 // Field numbers from onnx/onnx.proto.
 
 class Writer {
-  constructor() { this.bytes = []; }
+  // Small fields go byte by byte into `bytes`; large raw payloads (initializers) are kept as
+  // their own chunks, so a model with 90 MB of weights is not built one number at a time.
+  constructor() { this.bytes = []; this.chunks = []; this.size = 0; }
   varint(n) {
     let v = BigInt.asUintN(64, BigInt(n));
     do {
@@ -16,7 +18,17 @@ class Writer {
   }
   tag(field, wire) { return this.varint((field << 3) | wire); }
   int(field, n) { return this.tag(field, 0).varint(n); }
-  raw(field, u8) { this.tag(field, 2).varint(u8.length); for (const b of u8) this.bytes.push(b); return this; }
+  raw(field, u8) {
+    this.tag(field, 2).varint(u8.length);
+    if (u8.length < 4096) { for (const b of u8) this.bytes.push(b); return this; }
+    this.flush();
+    this.chunks.push(u8);
+    this.size += u8.length;
+    return this;
+  }
+  flush() {
+    if (this.bytes.length) { this.chunks.push(Uint8Array.from(this.bytes)); this.size += this.bytes.length; this.bytes = []; }
+  }
   string(field, s) { return this.raw(field, new TextEncoder().encode(s)); }
   message(field, w) { return this.raw(field, w.finish()); }
   float(field, f) {
@@ -25,17 +37,25 @@ class Writer {
     for (const x of b) this.bytes.push(x);
     return this;
   }
-  finish() { return Uint8Array.from(this.bytes); }
+  finish() {
+    this.flush();
+    if (this.chunks.length === 1) return this.chunks[0];
+    const out = new Uint8Array(this.size);
+    let at = 0;
+    for (const c of this.chunks) { out.set(c, at); at += c.length; }
+    this.chunks = [out];
+    return out;
+  }
 }
 
-const FLOAT = 1; // TensorProto.DataType.FLOAT
+const FLOAT = 1, INT64 = 7; // TensorProto.DataType
 const ATTR = { FLOAT: 1, INT: 2, STRING: 3, INTS: 7 };
 
-/** ValueInfoProto of a float tensor with a fixed shape. */
-function valueInfo(name, dims) {
+/** ValueInfoProto of a float (or int64) tensor with a fixed shape. */
+function valueInfo(name, dims, elemType = FLOAT) {
   const shape = new Writer();
   for (const d of dims) shape.message(1, new Writer().int(1, d)); // Dimension.dim_value
-  const tensorType = new Writer().int(1, FLOAT).message(2, shape); // elem_type, shape
+  const tensorType = new Writer().int(1, elemType).message(2, shape); // elem_type, shape
   const type = new Writer().message(1, tensorType); // TypeProto.tensor_type
   return new Writer().string(1, name).message(2, type);
 }
@@ -45,7 +65,18 @@ function tensor(name, dims, values) {
   const w = new Writer();
   for (const d of dims) w.int(1, d); // dims
   w.int(2, FLOAT).string(8, name);
-  w.raw(9, new Uint8Array(Float32Array.from(values).buffer)); // raw_data
+  const f = values instanceof Float32Array ? values : Float32Array.from(values);
+  w.raw(9, new Uint8Array(f.buffer, f.byteOffset, f.byteLength)); // raw_data
+  return w;
+}
+
+/** TensorProto with int64 data (shapes for Reshape, position ids). */
+function tensorI64(name, dims, values) {
+  const w = new Writer();
+  for (const d of dims) w.int(1, d);
+  w.int(2, INT64).string(8, name);
+  const a = BigInt64Array.from(values, (x) => BigInt(x));
+  w.raw(9, new Uint8Array(a.buffer));
   return w;
 }
 
@@ -70,10 +101,10 @@ function node(op, inputs, outputs, attrs = {}, domain = "") {
 }
 
 /** ModelProto bytes. opsets: [[domain, version], ...]. */
-function model({ irVersion, opsets, nodes, inputs, outputs, initializers = [] }) {
+function model({ irVersion, opsets, nodes, inputs, outputs, initializers = [], name = "attention" }) {
   const g = new Writer();
   for (const n of nodes) g.message(1, n);
-  g.string(2, "attention");
+  g.string(2, name);
   for (const t of initializers) g.message(5, t);
   for (const i of inputs) g.message(11, i);
   for (const o of outputs) g.message(12, o);
@@ -165,4 +196,113 @@ export function buildGraph(kind, s, { causal, hasMask }) {
     };
   }
   throw new Error(`unknown graph ${kind}`);
+}
+
+/** all-MiniLM-L6-v2 (or a BERT of sizes `cfg`, bert.js MINILM) as an ONNX graph (opset 17), for `n` tokens of one sentence (token
+ *  type 0, no padding), its weights as initializers from the f32 safetensors tensors
+ *  (bert.js readSafetensors). What an exporter writes for BERT, op by op: Gather of the word,
+ *  position and type embeddings, Add, LayerNormalization; per layer MatMul + Add for Q, K, V,
+ *  Reshape/Transpose to heads, MatMul, Mul(1/√32), Softmax, MatMul, Transpose/Reshape back,
+ *  MatMul + Add, Add (residual), LayerNormalization, MatMul + Add, GELU as
+ *  0.5·x·(1 + Erf(x/√2)), MatMul + Add, Add, LayerNormalization. Outputs: the 72 attention
+ *  maps (each layer's Softmax, [1, 12, n, n]) and the last hidden state [1, n, 384].
+ *  Returns {bytes, inputName, outputs (names, maps first), toMaps(outputs) -> Float32Array
+ *  (layer, head, query, key)}. */
+export function buildBert(take, cfg, n) {
+  const { layers: L, heads: H, dModel: m, headDim: d, ffn: F, eps } = cfg;
+  const inits = [], nodes = [];
+  const init = (name, dims, values) => { inits.push(tensor(name, dims, values)); return name; };
+  const initI64 = (name, dims, values) => { inits.push(tensorI64(name, dims, values)); return name; };
+  /** W [out, in] as stored -> its transpose [in, out], what MatMul(X, W^T) wants. */
+  const transposed = (w, out, inDim) => {
+    const t = new Float32Array(w.length);
+    for (let o = 0; o < out; o++) for (let i = 0; i < inDim; i++) t[i * out + o] = w[o * inDim + i];
+    return t;
+  };
+  const ln = (x, gamma, beta, y) => nodes.push(node("LayerNormalization", [x, gamma, beta], [y], { axis: -1, epsilon: { float: eps } }));
+  const dense = (x, prefix, inDim, outDim, y) => {
+    const w = init(`${prefix}.weight.T`, [inDim, outDim], transposed(take(`${prefix}.weight`, [outDim, inDim]), outDim, inDim));
+    const b = init(`${prefix}.bias`, [outDim], take(`${prefix}.bias`, [outDim]));
+    nodes.push(node("MatMul", [x, w], [`${y}.mm`]), node("Add", [`${y}.mm`, b], [y]));
+  };
+
+  initI64("position_ids", [1, n], Array.from({ length: n }, (_, i) => i));
+  initI64("token_type_ids", [1, n], new Array(n).fill(0));
+  initI64("shape_heads", [4], [1, n, H, d]);
+  initI64("shape_model", [3], [1, n, m]);
+  init("scale", [], [1 / Math.sqrt(d)]);
+  init("sqrt2", [], [Math.SQRT2]);
+  init("one", [], [1]);
+  init("half", [], [0.5]);
+  const { vocab, positions, types } = cfg;
+  init("word_embeddings", [vocab, m], take("embeddings.word_embeddings.weight", [vocab, m]));
+  init("position_embeddings", [positions, m], take("embeddings.position_embeddings.weight", [positions, m]));
+  init("token_type_embeddings", [types, m], take("embeddings.token_type_embeddings.weight", [types, m]));
+  init("emb_ln.gamma", [m], take("embeddings.LayerNorm.weight", [m]));
+  init("emb_ln.beta", [m], take("embeddings.LayerNorm.bias", [m]));
+  nodes.push(
+    node("Gather", ["word_embeddings", "input_ids"], ["emb.word"], { axis: 0 }),
+    node("Gather", ["position_embeddings", "position_ids"], ["emb.pos"], { axis: 0 }),
+    node("Gather", ["token_type_embeddings", "token_type_ids"], ["emb.type"], { axis: 0 }),
+    node("Add", ["emb.word", "emb.pos"], ["emb.wp"]),
+    node("Add", ["emb.wp", "emb.type"], ["emb.sum"]),
+  );
+  ln("emb.sum", "emb_ln.gamma", "emb_ln.beta", "x0");
+  const maps = [];
+  let x = "x0";
+  for (let l = 0; l < L; l++) {
+    const p = `encoder.layer.${l}.`, t = `l${l}.`;
+    const lnInit = (name) => {
+      init(`${p}${name}.weight`, [m], take(`${p}${name}.weight`, [m]));
+      init(`${p}${name}.bias`, [m], take(`${p}${name}.bias`, [m]));
+      return [`${p}${name}.weight`, `${p}${name}.bias`];
+    };
+    for (const [which, perm] of [["query", [0, 2, 1, 3]], ["key", [0, 2, 3, 1]], ["value", [0, 2, 1, 3]]]) {
+      dense(x, `${p}attention.self.${which}`, m, m, `${t}${which}`);
+      nodes.push(
+        node("Reshape", [`${t}${which}`, "shape_heads"], [`${t}${which}.4d`]),
+        node("Transpose", [`${t}${which}.4d`], [`${t}${which}.heads`], { perm }),
+      );
+    }
+    const probs = `attentions.${l}`;
+    maps.push(probs);
+    nodes.push(
+      node("MatMul", [`${t}query.heads`, `${t}key.heads`], [`${t}scores`]),
+      node("Mul", [`${t}scores`, "scale"], [`${t}scaled`]),
+      node("Softmax", [`${t}scaled`], [probs], { axis: -1 }),
+      node("MatMul", [probs, `${t}value.heads`], [`${t}context.heads`]),
+      node("Transpose", [`${t}context.heads`], [`${t}context.4d`], { perm: [0, 2, 1, 3] }),
+      node("Reshape", [`${t}context.4d`, "shape_model"], [`${t}context`]),
+    );
+    dense(`${t}context`, `${p}attention.output.dense`, m, m, `${t}attn_out`);
+    nodes.push(node("Add", [`${t}attn_out`, x], [`${t}residual`]));
+    ln(`${t}residual`, ...lnInit("attention.output.LayerNorm"), `${t}attn_ln`);
+    dense(`${t}attn_ln`, `${p}intermediate.dense`, m, F, `${t}ffn_in`);
+    nodes.push(
+      node("Div", [`${t}ffn_in`, "sqrt2"], [`${t}gelu.div`]),
+      node("Erf", [`${t}gelu.div`], [`${t}gelu.erf`]),
+      node("Add", [`${t}gelu.erf`, "one"], [`${t}gelu.add`]),
+      node("Mul", [`${t}ffn_in`, `${t}gelu.add`], [`${t}gelu.mul`]),
+      node("Mul", [`${t}gelu.mul`, "half"], [`${t}gelu`]),
+    );
+    dense(`${t}gelu`, `${p}output.dense`, F, m, `${t}ffn_out`);
+    nodes.push(node("Add", [`${t}ffn_out`, `${t}attn_ln`], [`${t}residual2`]));
+    const y = l === L - 1 ? "last_hidden_state" : `x${l + 1}`;
+    ln(`${t}residual2`, ...lnInit("output.LayerNorm"), y);
+    x = y;
+  }
+  const outputs = [...maps, "last_hidden_state"];
+  const bytes = model({
+    irVersion: 8, opsets: [["", 17]], nodes, name: "bert", initializers: inits,
+    inputs: [valueInfo("input_ids", [1, n], INT64)],
+    outputs: [...maps.map((name) => valueInfo(name, [1, H, n, n])), valueInfo("last_hidden_state", [1, n, m])],
+  });
+  return {
+    bytes, inputName: "input_ids", outputs,
+    toMaps: (out) => {
+      const all = new Float32Array(L * H * n * n);
+      maps.forEach((name, l) => all.set(out[name], l * H * n * n));
+      return all;
+    },
+  };
 }

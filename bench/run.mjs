@@ -4,10 +4,13 @@
 // job one after another, and writes target/bench/results.json, machine.json and details.json.
 //
 //   node bench/run.mjs [--quick] [--native] [--site DIR] [--out DIR] [--filter REGEX]
+//                      [--tokens 32,128,...] [--no-reference]
 //
 // The engine builds must already be in SITE/engine/<build>/ (scripts/build-engines.sh SITE);
 // a missing build becomes rows with status "error: ...". --filter keeps the jobs whose label
-// ("engine build xT mask n_q n_kv") matches, for iterating on one engine.
+// ("engine build xT mask n_q n_kv", or "engine build xT minilm-l6 tokens") matches, for iterating
+// on one engine. --tokens replaces the real model's sizes (for profiling its time against n);
+// --no-reference skips the float64 forward pass of the model rows (max_abs_err then null).
 import { spawn, execFileSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
@@ -112,6 +115,22 @@ function engines(threadsBuild) {
   return list;
 }
 
+// The real model (issue 10): all-MiniLM-L6-v2's forward pass with its 72 attention maps, f32
+// weights, at 32, 128 (quick) and 512 tokens; ours on 1 thread (relaxed) and 2 (threaded build),
+// ONNX Runtime Web on the same weights (onnx.js buildBert) at 1 and 2 threads.
+const modelTokens = () => (opt("tokens", null) ? opt("tokens").split(",").map(Number) : QUICK ? [32, 128] : [32, 128, 512]);
+function modelEngines(threadsBuild) {
+  const ours = "attention-playground", ort = `onnxruntime-web@${pkgVersion("onnxruntime-web")}`;
+  return [
+    { engineName: ours, engine: "ours", build: "relaxed", threads: 1 },
+    { engineName: ours, engine: "ours", build: threadsBuild, threads: 2 },
+    { engineName: ort, engine: "ort", build: "ops", threads: 1 },
+    { engineName: ort, engine: "ort", build: "ops", threads: 2 },
+  ];
+}
+// Weight variants whose load time (loadModel to the first 72 maps at 32 tokens) is measured.
+const LOAD_VARIANTS = ["f32", "f16", "q8"];
+
 /** Quick mode skips the slow unfused/no-SIMD engines at n = 4,096 (tens of seconds per run). */
 function wanted(e, s) {
   if (!QUICK) return true;
@@ -127,6 +146,7 @@ const protocol = QUICK
   : { targetRuns: 30, budgetMs: 8000, maxRuns: 200, minRuns: 3, maxWarmups: 5, minWarmups: 1, slowMs: 15000 };
 
 function timeoutFor(s) {
+  if (s.workload === "minilm") return QUICK ? 180000 : 300000;
   const n = Math.max(s.shape.seqQ, s.shape.seqKv);
   if (n >= 32768) return 600000;
   if (n >= 16384) return 300000;
@@ -138,7 +158,7 @@ const fmt = (x, digits = 3) => (x == null ? "-" : Math.abs(x) >= 100 ? x.toFixed
 function table(rows, details) {
   const head = ["engine", "build", "thr", "mask", "n_q", "n_kv", "median ms", "p10", "p90", "GFLOP/s", "% peak", "max err", "mem MB", "runs", "status"];
   const body = rows.map((r, i) => [
-    r.engine.replace("attention-playground", "ours"), r.build, String(r.threads), r.mask, String(r.seq_q), String(r.seq_kv),
+    r.engine.replace("attention-playground", "ours"), r.build, String(r.threads), r.workload ? "minilm-l6" : r.mask, String(r.seq_q), String(r.seq_kv),
     fmt(r.ms_median), fmt(r.ms_p10), fmt(r.ms_p90), fmt(r.gflops), r.peak_fraction == null ? "-" : (100 * r.peak_fraction).toFixed(1),
     r.max_abs_err == null ? "-" : r.max_abs_err.toExponential(1), fmt(r.peak_memory_mb, 4),
     details[i]?.runs ? `${details[i].runs}+${details[i].warmups}` : "-", r.status.slice(0, 70),
@@ -240,13 +260,19 @@ async function main() {
       jobs.push({ engineName: "attention-playground", engine: "ours", build: threadsBuild, threads: 2, ...s });
       if (s.shape.seqQ === 16384) jobs.push({ engineName: "attention-playground", engine: "ours", build: "relaxed", threads: 1, ...s });
     }
-    const label = (j) => `${j.engineName} ${j.build} x${j.threads} ${j.mask.kind}${j.mask.density ? j.mask.density : ""} ${j.shape.seqQ} ${j.shape.seqKv}`;
+    for (const n of modelTokens()) {
+      for (const e of modelEngines(threadsBuild)) jobs.push({ ...e, workload: "minilm", tokens: n, allTokens: modelTokens(), reference: !flag("no-reference") });
+    }
+    const label = (j) => (j.workload === "minilm"
+      ? `${j.engineName} ${j.build} x${j.threads} minilm-l6 ${j.tokens}`
+      : `${j.engineName} ${j.build} x${j.threads} ${j.mask.kind}${j.mask.density ? j.mask.density : ""} ${j.shape.seqQ} ${j.shape.seqKv}`);
     const selected = filter ? jobs.filter((j) => filter.test(label(j))) : jobs;
     say(`${selected.length} jobs (${QUICK ? "quick" : "full"} mode)`);
 
     const rows = [], details = [];
     for (const [i, job] of selected.entries()) {
       const full = { ...job, protocol, peakPerThread, timeoutMs: timeoutFor(job) };
+      const loadAtStart = os.loadavg().map((x) => Number(x.toFixed(2)));
       let res;
       try {
         let timer;
@@ -257,22 +283,45 @@ async function main() {
       } catch (e) {
         // The renderer died (a crash, most likely memory) or hung: record it, start a fresh page.
         const crashed = /crash|closed|Target/i.test(String(e.message));
+        const model = job.workload === "minilm";
+        const shape = model ? { heads: 12, kvHeads: 12, seqQ: job.tokens, seqKv: job.tokens, headDim: 32 } : job.shape;
         res = {
-          row: { engine: job.engineName, build: job.build, threads: job.threads, heads: job.shape.heads, kv_heads: job.shape.kvHeads,
-            seq_q: job.shape.seqQ, seq_kv: job.shape.seqKv, head_dim: job.shape.headDim, mask: job.mask.kind === "block-sparse" ? `block-sparse-${Math.round(job.mask.density * 100)}%` : job.mask.kind,
+          row: { engine: job.engineName, build: job.build, threads: job.threads, heads: shape.heads, kv_heads: shape.kvHeads,
+            seq_q: shape.seqQ, seq_kv: shape.seqKv, head_dim: shape.headDim,
+            mask: model ? "none" : job.mask.kind === "block-sparse" ? `block-sparse-${Math.round(job.mask.density * 100)}%` : job.mask.kind,
             ms_median: null, ms_p10: null, ms_p90: null, gflops: null, peak_fraction: null, max_abs_err: null, peak_memory_mb: null,
-            status: crashed ? "error: the page crashed (renderer gone, probably out of memory)" : `error: ${String(e.message).slice(0, 150)}` },
+            status: crashed ? "error: the page crashed (renderer gone, probably out of memory)" : `error: ${String(e.message).slice(0, 150)}`,
+            ...(model ? { workload: "minilm-l6 forward + 72 maps" } : {}) },
           detail: { message: String(e.message) },
         };
         try { await page.context().close(); } catch { /* the renderer is gone already */ }
         await openPage();
       }
       rows.push(res.row);
-      details.push({ label: label(job), ...res.detail });
+      // The machine's load when the job started (other processes share the cores).
+      details.push({ label: label(job), loadavg_at_start: loadAtStart, ...res.detail });
       const r = res.row;
       say(`${String(i + 1).padStart(3)}/${selected.length} ${label(job).padEnd(58)} ${r.status === "ok" ? `${fmt(r.ms_median)} ms  ${fmt(r.gflops)} GFLOP/s  err ${r.max_abs_err?.toExponential(1) ?? "-"}` : r.status}`);
       fs.writeFileSync(path.join(out, "results.json"), JSON.stringify(rows, null, 1) + "\n");
     }
+
+    // The real model's download sizes (models/index.json) and load times, ours relaxed x1.
+    const loads = [];
+    if (!filter || filter.test("attention-playground relaxed x1 minilm-l6 load")) {
+      for (const variant of LOAD_VARIANTS) {
+        const r = await page.evaluate((j) => window.bench.modelLoad(j), { variant, build: "relaxed", tokens: 32, allTokens: modelTokens() });
+        loads.push(r);
+        say(`load ${variant}: ${r.error ?? `${(r.bytes / 1e6).toFixed(1)} MB; loadModel to first 72 maps at 32 tokens ${fmt(r.load_to_first_maps_ms_cold)} ms cold, ${fmt(r.load_to_first_maps_ms_warm)} ms warm`}`);
+      }
+    }
+    const index = (() => { try { return JSON.parse(fs.readFileSync(path.join(site, "models/index.json"), "utf8")); } catch { return null; } })();
+    const entry = index?.models?.find((x) => x.name === "minilm-l6");
+    machine.model = {
+      name: "minilm-l6", workload: "minilm-l6 forward + 72 maps",
+      download: entry ? entry.weights.map((w) => ({ variant: w.variant, file: w.file, bytes: w.bytes })).concat([{ variant: "vocab", file: entry.vocab.file, bytes: entry.vocab.bytes }]) : null,
+      load: loads,
+      note: "load_to_first_maps_ms: from the loadModel() call (weight bytes and vocab already in memory) to the first Model.attentions() result at 32 tokens, relaxed build, 1 thread; cold = first load in a fresh Worker, warm = a second load in the same Worker",
+    };
 
     if (NATIVE) machine.native = nativeRatio(rows);
     machine.off_origin_requests = offOrigin;
@@ -288,6 +337,12 @@ async function main() {
     if (machine.native) {
       const n = machine.native;
       console.log(n.error ? `native vs wasm: ${n.error}` : `native vs wasm at n = 1,024, no mask: native ${n.native.id} ${n.native.gflops} GFLOP/s / wasm relaxed x1 ${n.wasm_relaxed_gflops} GFLOP/s = ${n.ratio_native_over_wasm}x`);
+    }
+    if (machine.model.download) {
+      console.log(`minilm-l6 downloads: ${machine.model.download.map((d) => `${d.variant} ${(d.bytes / 1e6).toFixed(1)} MB`).join(", ")}`);
+    }
+    for (const l of machine.model.load) {
+      console.log(l.error ? `minilm-l6 ${l.variant} load: ${l.error}` : `minilm-l6 ${l.variant}: loadModel ${fmt(l.load_model_ms_warm)} ms, loadModel to first 72 maps at 32 tokens ${fmt(l.load_to_first_maps_ms_warm)} ms warm (${fmt(l.load_to_first_maps_ms_cold)} ms cold)`);
     }
     if (offOrigin.length) console.log(`WARNING: requests off the origin: ${offOrigin.slice(0, 5).join(", ")}`);
     console.log(`wrote ${path.relative(root, path.join(out, "results.json"))} (${rows.length} rows), machine.json, details.json in ${machine.wall_s} s`);

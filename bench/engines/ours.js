@@ -22,3 +22,24 @@ export async function setup({ build, threads, shape, mask, inputs }) {
     info: { simd: info.simd, threads: info.threads, kernel: info.kernel, allowedPairs: maskInfo.allowedPairs, totalPairs: maskInfo.totalPairs },
   };
 }
+
+/** The real model (issue 10): `Model.attentions(text)`, one forward pass of all 6 layers that
+ *  returns the 72 attention maps, from the weight file's bytes (already in memory). */
+export async function setupModel({ build, threads, text, weights, vocab }) {
+  const ap = await import(`../engine/${build}/attention_playground.js`);
+  await ap.default();
+  if (build.startsWith("threads")) {
+    if (!poolStarted) await ap.initThreadPool(threads);
+    poolStarted = true;
+  } else if (threads !== 1) throw new Error(`build ${build} has no threads`);
+  const t0 = performance.now();
+  const model = ap.loadModel({ name: "minilm-l6", weights, vocab });
+  const loadMs = performance.now() - t0;
+  const info = model.info();
+  const seqLen = model.tokenize(text).ids.length;
+  return {
+    run: () => model.attentions(text).data,
+    info: { loadMs: Math.round(loadMs), variant: info.variant, seqLen, simd: ap.buildInfo({ heads: 12, kvHeads: 12, seqQ: seqLen, seqKv: seqLen, headDim: 32 }).simd },
+    dispose: () => model.free(),
+  };
+}
