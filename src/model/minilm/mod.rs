@@ -104,8 +104,22 @@ impl Norm {
         })
     }
 
-    /// Normalises each `D_MODEL`-wide row of `x` in place.
+    /// Normalises each `D_MODEL`-wide row of `x` in place (rows on the pool under `threads`).
     fn apply(&self, x: &mut [f32]) {
+        #[cfg(feature = "threads")]
+        {
+            use rayon::prelude::*;
+            const ROWS: usize = 32;
+            if x.len() > ROWS * D_MODEL {
+                x.par_chunks_mut(ROWS * D_MODEL)
+                    .for_each(|rows| self.apply_serial(rows));
+                return;
+            }
+        }
+        self.apply_serial(x)
+    }
+
+    fn apply_serial(&self, x: &mut [f32]) {
         for row in x.chunks_exact_mut(D_MODEL) {
             let mean = row.iter().sum::<f32>() / D_MODEL as f32;
             let var = row.iter().map(|v| (v - mean) * (v - mean)).sum::<f32>() / D_MODEL as f32;
