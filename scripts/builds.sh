@@ -10,13 +10,17 @@ _THREAD_LINK="-C link-arg=--shared-memory -C link-arg=--max-memory=1073741824 \
 -C link-arg=--import-memory -C link-arg=--export=__wasm_init_tls -C link-arg=--export=__tls_size \
 -C link-arg=--export=__tls_align -C link-arg=--export=__tls_base"
 
+# Every build: web-sys's WebGPU bindings (src/gpu/web.rs) are unstable APIs behind this cfg, and
+# a RUSTFLAGS replaces .cargo/config.toml's flags, so each build's flags carry it.
+_WEB_SYS="--cfg=web_sys_unstable_apis"
+
 build_flags() {
   case $1 in
-    plain)           echo "" ;;
-    simd)            echo "-C target-feature=+simd128" ;;
-    relaxed)         echo "-C target-feature=+simd128,+relaxed-simd" ;;
-    threads)         echo "-C target-feature=+atomics,+bulk-memory,+mutable-globals,+simd128 $_THREAD_LINK" ;;
-    threads-relaxed) echo "-C target-feature=+atomics,+bulk-memory,+mutable-globals,+simd128,+relaxed-simd $_THREAD_LINK" ;;
+    plain)           echo "$_WEB_SYS" ;;
+    simd)            echo "$_WEB_SYS -C target-feature=+simd128" ;;
+    relaxed)         echo "$_WEB_SYS -C target-feature=+simd128,+relaxed-simd" ;;
+    threads)         echo "$_WEB_SYS -C target-feature=+atomics,+bulk-memory,+mutable-globals,+simd128 $_THREAD_LINK" ;;
+    threads-relaxed) echo "$_WEB_SYS -C target-feature=+atomics,+bulk-memory,+mutable-globals,+simd128,+relaxed-simd $_THREAD_LINK" ;;
     *) echo "unknown build '$1'" >&2; return 2 ;;
   esac
 }

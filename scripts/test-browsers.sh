@@ -2,7 +2,10 @@
 # Runs the browser suite (tests/web.rs) with wasm-pack in headless Chromium and Firefox, once per
 # build: no SIMD, SIMD128, and SIMD128 + relaxed SIMD; then the threaded build's suite
 # (tests/threads.rs: a pool of 2 threads, the parallel kernels against the reference) in
-# headless Chromium. Each build has its own target folder so a warm run rebuilds nothing; the
+# headless Chromium; then the WebGPU backend's suite (tests/webgpu.rs) in both browsers (Chromium
+# must offer an adapter: webdriver.json in the crate root passes it --enable-unsafe-webgpu, which
+# gives SwiftShader headless; Firefox ESR has none and the test checks the refusal) and in the
+# threaded build (uploads from shared memory). Each build has its own target folder so a warm run rebuilds nothing; the
 # folders live in $AP_CACHE (scripts/env.sh) so that fresh clones share them. Prints a line per
 # run and a total.
 set -uo pipefail
@@ -23,6 +26,8 @@ runs=(
   "simd|web|simd128|${BROWSERS:-chrome firefox}"
   "relaxed|web|relaxed-simd|${BROWSERS:-chrome firefox}"
   "threads-relaxed|threads|relaxed-simd|chrome"
+  "simd|webgpu|simd128|${BROWSERS:-chrome firefox}"
+  "threads-relaxed|webgpu|relaxed-simd|chrome"
 )
 
 passed=0 failed=0 summary=()
@@ -35,7 +40,7 @@ for entry in "${runs[@]}"; do
     echo "== wasm-pack test --headless --$browser ($name build, tests/$test.rs)"
     # shellcheck disable=SC2046
     env $(driver_env "$browser") RUSTUP_TOOLCHAIN="$(build_toolchain "$name")" RUSTFLAGS="$(build_flags "$name")" EXPECT_SIMD="$simd" \
-      CARGO_TARGET_DIR="$AP_CACHE/wasm-$name" \
+      CARGO_TARGET_DIR="$AP_CACHE/wasm-$name" WASM_BINDGEN_TEST_TIMEOUT=${WASM_BINDGEN_TEST_TIMEOUT:-120} \
       wasm-pack --log-level warn test --headless "--$browser" -- --test "$test" "${extra[@]}" -- --nocapture >"$log" 2>&1
     rc=$?
     # The runner names the browser it drove: a run in the wrong browser is a failure.

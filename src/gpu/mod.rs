@@ -7,11 +7,15 @@
 //! - [`native`] (feature `gpu`, native only): the host on wgpu (Vulkan: lavapipe on CI, a real
 //!   GPU where there is one), used by `tests/gpu.rs` and the GPU benchmark.
 //!
-//! The browser host (WebGPU from the engine worker) drives the same plan and shader.
+//! - [`web`] (wasm32 only): the browser host, WebGPU through web-sys from the engine worker's own
+//!   thread, behind `attentionAsync({backend: "webgpu"})` (crate::backend).
 
 pub mod plan;
 
 #[cfg(all(feature = "gpu", not(target_arch = "wasm32")))]
 pub mod native;
+
+#[cfg(target_arch = "wasm32")]
+pub mod web;
 
 pub use plan::{Limits, Plan, MAX_HEAD_DIM};

@@ -2,7 +2,7 @@
 
 use super::masks::{check_at, parse_mask};
 use super::{js_err, options, Count};
-use crate::backend::{Backend, BackendChoice};
+use crate::backend::{self, BackendChoice};
 use crate::kernels::{self, Kernel, Problem, Shape};
 use crate::reference;
 use js_sys::Float32Array;
@@ -23,8 +23,11 @@ export interface AttentionOptions {
   kernel?: string;
 }
 
-/** Where attentionAsync computes: "auto" (default) picks the best backend for the shape. */
-export type BackendName = "auto" | "cpu";
+/** Where attentionAsync computes: "auto" (default) picks the CPU unless WebGPU on a hardware
+ *  adapter was measured faster for problems of this size; "cpu" the CPU kernels; "webgpu" the
+ *  WGSL kernel, or an Error saying why it cannot run (no adapter, headDim > 256, a buffer too
+ *  large, a lost device). */
+export type BackendName = "auto" | "cpu" | "webgpu";
 
 export interface AttentionAsyncOptions extends AttentionOptions {
   backend?: BackendName;
@@ -167,7 +170,7 @@ pub fn attention(
 }
 
 /// The same as `attention`, as a Promise, through the backend level: `options.backend` ("auto",
-/// the default, or "cpu") picks the engine (crate::backend). The inputs are read when the
+/// the default, "cpu" or "webgpu") picks the engine (crate::backend). The inputs are read when the
 /// computation starts, a microtask after the call: leave them unchanged until it settles.
 #[wasm_bindgen(js_name = attentionAsync, unchecked_return_type = "Float32Array")]
 pub async fn attention_async(
@@ -194,18 +197,26 @@ pub async fn attention_async(
     };
     let r = Request::parse(&q, &k, &v, opts)?;
     let problem = Problem::new(r.shape, r.scale, &r.mask)?;
-    let backend = Backend::choose(&r.shape, choice);
     let out = match r.run {
+        Run::Reference if choice == BackendChoice::WebGpu => {
+            return Err(js_err(
+                "kernel \"reference\" runs on the CPU; backend \"webgpu\" runs the WGSL kernel, so leave kernel out or use backend \"cpu\"",
+            ))
+        }
         Run::Reference => {
             problem.check_inputs(&r.q, &r.k, &r.v)?;
             reference::attention(&problem, &r.q, &r.k, &r.v)
         }
         Run::Kernel(kernel) => {
-            backend
-                .run(Some(kernel), &problem, &r.q, &r.k, &r.v)
+            backend::compute(choice, Some(kernel), &problem, &r.q, &r.k, &r.v)
                 .await?
+                .0
         }
-        Run::Default => backend.run(None, &problem, &r.q, &r.k, &r.v).await?,
+        Run::Default => {
+            backend::compute(choice, None, &problem, &r.q, &r.k, &r.v)
+                .await?
+                .0
+        }
     };
     Ok(Float32Array::from(&out[..]))
 }

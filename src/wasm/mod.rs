@@ -1,6 +1,6 @@
 //! The JavaScript API: a thin layer that parses JS values with serde, calls the engine and
 //! converts back, one file per concern: `attention` (attention, attentionAsync), `masks`
-//! (masks, maskInfo), `trace` (trace, tokenize), `info` (stages, buildInfo).
+//! (masks, maskInfo), `trace` (trace, tokenize), `info` (stages, buildInfo), `gpu` (webgpuInfo).
 //!
 //! Every bad input becomes a JS `Error` whose message names the offending field, and every size
 //! is checked against the engine's budgets before anything loops or allocates: nothing here
@@ -9,12 +9,14 @@
 //! (tests/types/check.sh type-checks an example against them).
 
 mod attention;
+mod gpu;
 mod info;
 mod masks;
 mod model;
 mod trace;
 
 pub use attention::{attention, attention_async};
+pub use gpu::{webgpu_destroy_device, webgpu_info};
 pub use info::{build_info, models, stages};
 pub use masks::mask_info;
 pub use model::{head_patterns, load_model, JsModel};

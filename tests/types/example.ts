@@ -1,7 +1,7 @@
 // Type-checked against the package's .d.ts by tests/types/check.sh (tsc --noEmit --strict):
 // every export used the way README.md shows it. Nothing here runs.
 import init, {
-  attention, attentionAsync, maskInfo, trace, tokenize, stages, models, buildInfo, loadModel, headPatterns,
+  attention, attentionAsync, webgpuInfo, maskInfo, trace, tokenize, stages, models, buildInfo, loadModel, headPatterns,
   type AttentionOptions, type Mask, type Trace, type Matrix, type Model, type HeadPattern,
 } from "attention-playground";
 
@@ -16,6 +16,13 @@ export async function example(): Promise<void> {
   const out: Float32Array = attention(q, k, v, options);
   const later: Float32Array = await attentionAsync(q, k, v, { ...options, backend: "auto" });
   console.log(out.length === later.length);
+  const gpu = await webgpuInfo();
+  if (gpu.available) {
+    const onGpu: Float32Array = await attentionAsync(q, k, v, { ...options, kernel: undefined, backend: "webgpu" });
+    console.log(gpu.vendor, gpu.architecture, gpu.isFallbackAdapter, gpu.features, gpu.variant, onGpu.length);
+  } else {
+    console.log(gpu.reason);
+  }
 
   const masks: Mask[] = [
     { kind: "none" },
@@ -81,7 +88,7 @@ export async function example(): Promise<void> {
   attention(q, k, v, { heads: "8", headDim });
   // @ts-expect-error "sideways" is not a mask kind
   maskInfo({ kind: "sideways" }, 4, 4);
-  // @ts-expect-error the backend is "auto" or "cpu"
+  // @ts-expect-error the backend is "auto", "cpu" or "webgpu"
   void attentionAsync(q, k, v, { heads, headDim, backend: "gpu" });
   // @ts-expect-error a trace needs a sentence
   trace({ heads: 2 });
