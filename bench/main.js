@@ -97,6 +97,11 @@ async function runJob(job) {
   detail.runs = t.length;
   detail.warmups = r.warmups;
   detail.info = r.info;
+  // WebGPU rows: the build names the adapter (engines/webgpu.js), and the wasm peak means nothing.
+  if (job.engine === "webgpu") {
+    if (r.info?.build) row.build = r.info.build;
+    row.peak_fraction = null;
+  }
   if (ref) {
     let err = 0, nan = false;
     for (let i = 0; i < ref.length; i++) {

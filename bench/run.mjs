@@ -111,9 +111,14 @@ function engines(threadsBuild) {
     for (const threads of [1, 2]) list.push({ engineName: `${ort}@${pkgVersion("onnxruntime-web")}`, engine: "ort", build, graph, threads });
   }
   for (const threads of [1, 2]) list.push({ engineName: `${tf}@${pkgVersion("@tensorflow/tfjs-backend-wasm")}`, engine: "tfjs", build: "wasm", threads });
-  // WebGPU (a later issue): { engineName: ours, engine: "webgpu", build: "webgpu", threads: 1 } — bench/engines/webgpu.js
   return list;
 }
+
+// Our WGSL kernel through WebGPU (engines/webgpu.js): a few small shapes only, since headless
+// Chromium's adapter here is SwiftShader (a CPU, tens of times slower than the wasm kernels). The
+// row's build names the adapter (the engine reports it); `threads` is 1 (the calling Worker).
+const gpuShapes = () => (QUICK ? [sq(256, "none"), sq(256, "causal")] : [128, 256, 512].flatMap((n) => [sq(n, "none"), sq(n, "causal")]));
+const gpuEngine = { engineName: "attention-playground", engine: "webgpu", build: "webgpu", threads: 1 };
 
 // The real model (issue 10): all-MiniLM-L6-v2's forward pass with its 72 attention maps, f32
 // weights, at 32, 128 (quick) and 512 tokens; ours on 1 thread (relaxed) and 2 (threaded build),
@@ -260,6 +265,7 @@ async function main() {
       jobs.push({ engineName: "attention-playground", engine: "ours", build: threadsBuild, threads: 2, ...s });
       if (s.shape.seqQ === 16384) jobs.push({ engineName: "attention-playground", engine: "ours", build: "relaxed", threads: 1, ...s });
     }
+    for (const s of gpuShapes()) jobs.push({ ...gpuEngine, ...s });
     for (const n of modelTokens()) {
       for (const e of modelEngines(threadsBuild)) jobs.push({ ...e, workload: "minilm", tokens: n, allTokens: modelTokens(), reference: !flag("no-reference") });
     }

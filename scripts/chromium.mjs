@@ -6,6 +6,9 @@ import { chromium } from "playwright-core";
 export const CHROMIUM_ARGS = [
   "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
   "--disable-component-update", "--disable-sync", "--disable-features=Translate,MediaRouter",
+  // WebGPU on: with --disable-gpu, Chromium offers the SwiftShader adapter (a CPU: a software
+  // "fallback" adapter) on Linux; the page's WebGPU option and the benchmark's WebGPU rows use it.
+  "--enable-unsafe-webgpu",
 ];
 
 /** Launches Chromium with CHROMIUM_ARGS plus `args` (e.g. the benchmark's timer flags). */

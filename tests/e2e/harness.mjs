@@ -29,8 +29,9 @@ export async function launch() {
 }
 
 /** A page that records problems into `problems` (console errors, page errors, off-origin requests). */
-export async function openPage(browser, server, { width = 1280, height = 800, hash = "", search = "", bypassCSP = false } = {}) {
+export async function openPage(browser, server, { width = 1280, height = 800, hash = "", search = "", bypassCSP = false, setup = null } = {}) {
   const context = await browser.newContext({ viewport: { width, height }, bypassCSP });
+  await setup?.(context); // routes and init scripts, before the page loads
   const page = await context.newPage();
   const problems = [];
   page.on("console", (m) => { if (m.type() === "error") problems.push(`console: ${m.text()}`); });

@@ -1,3 +1,5 @@
+import { createSpare } from "./engine/spare.js";
+
 // The page's only door to the engine: a client of the compute worker (worker.js). Every call
 // returns a Promise; the main thread never runs attention itself.
 //
@@ -16,6 +18,7 @@ let nextId = 1;
 const pending = new Map(); // id -> {resolve, reject, onProgress}
 const channels = new Map(); // name -> {busy, waiting: {method, args, resolve, reject} | null, generation}
 let started = null;
+let spare = null; // the long-context run's own worker (engine/spare.js), made on its first run
 
 /** A request a newer one on the same channel made pointless. */
 export class Stale extends Error {
@@ -90,6 +93,21 @@ export function cancelLoad() {
   return call("cancelLoad");
 }
 
+/**
+ * Runs a method in the long-context worker (a second copy of worker.js with the same build, see
+ * engine/spare.js), started on the first such call; stopLong() terminates it.
+ */
+export async function long(method, ...args) {
+  const { backend } = await start();
+  spare ??= createSpare({ build: backend.build, threads: backend.threads, store: false });
+  return spare.call(method, ...args);
+}
+
+/** Stops the long-context worker's work (its calls reject, name "Cancelled"): whether it ran. */
+export function stopLong() {
+  return spare?.stop() ?? false;
+}
+
 /** Like call(), but a newer request on the same channel overtakes this one (see the top). */
 export function latest(channel, method, ...args) {
   let ch = channels.get(channel);
@@ -146,6 +164,16 @@ export const api = Object.freeze({
   attentions: (text, options) => call("attentions", text, options ?? {}),
   headPatterns: (a) => call("headPatterns", a),
   modelStats: () => call("modelStats"),
+  // WebGPU: what the adapter is (or why there is none), and the device-loss test hook, which
+  // destroys the device of the page's worker and of the long-context worker when it runs.
+  webgpuInfo: () => call("webgpuInfo"),
+  webgpuDestroyDevice: async () => {
+    const here = await call("webgpuDestroyDevice");
+    const there = spare?.started() ? await spare.call("webgpuDestroyDevice") : false;
+    return here || there;
+  },
+  /** The long-context run in its own worker: {n, heads, headDim, causal, backend} -> {ms, …}. */
+  longContext: (config) => long("longContext", config),
   /** Per channel: requests made, computed, and dropped unsent because a newer one overtook them. */
   stats: () =>
     Object.fromEntries([...channels].map(([name, c]) => [name, { made: c.generation, computed: c.computed, dropped: c.dropped }])),

@@ -34,6 +34,9 @@ import { createLayers } from "./views/layers/index.js";
 const TEXT_FIELDS = new Set(["INPUT", "TEXTAREA", "SELECT"]);
 
 
+/** Whether two states show the same view (they differ at most in the backend choice). */
+const sameView = (a, b) => JSON.stringify({ ...a, backend: null }) === JSON.stringify({ ...b, backend: null });
+
 class Stale extends Error {
   name = "Stale";
 }
@@ -77,8 +80,11 @@ export function mount(root, initial, { catalog, compute, models = null, onChange
     // Another model chosen while one loads: stop that download.
     if ("model" in patch && load?.phase === "loading" && load.name !== next.model) stopLoad();
     if (JSON.stringify(next) === JSON.stringify(state)) return;
+    const same = sameView(next, state);
     state = next;
-    request();
+    // The backend choice routes the worker's attentionAsync calls (the long-context run in the
+    // header), not the trace: the view shown stays as it is.
+    if (!same) request();
     onChange(state, { push: opts.push !== false });
   };
 
@@ -485,8 +491,9 @@ export function mount(root, initial, { catalog, compute, models = null, onChange
         startLoad(s.model, s);
         return;
       }
+      const same = sameView(s, state);
       state = s;
-      request();
+      if (!same) request();
     },
     destroy() {
       destroyed = true;

@@ -55,7 +55,11 @@ export const PAGE_DEFAULTS = Object.freeze({
   edits: [], // {matrix (one of the model's editable matrices), layer (0 for X), row, col, value}
   weight: null, // the weight matrix shown for editing (see weightMatrices); null: the model's first
   hideSpecial: false, // hide the model's special tokens ([CLS], [SEP]) from the view (the weights still include them)
+  backend: "cpu", // where the page's attentionAsync computations run (the long-context run): "cpu" | "webgpu"
 });
+
+/** The backends the page offers (attentionAsync's `backend` option); the trace itself runs on the CPU. */
+export const BACKENDS = ["cpu", "webgpu"];
 
 /**
  * The catalogue's name for a model a person or a link names: the name itself, or, ignoring
@@ -250,6 +254,7 @@ export function normalize(partial, catalog) {
       .slice(0, 10_000),
     weight: weights.includes(s.weight) ? s.weight : (weights[0] ?? null),
     hideSpecial: bool(s.hideSpecial, false),
+    backend: BACKENDS.includes(s.backend) ? s.backend : "cpu",
   };
 }
 
@@ -259,7 +264,7 @@ const KEYS = {
   model: "m", layer: "l", mode: "mode", sentence: "s", context: "c", stage: "stage", head: "h", focus: "f",
   scale: "scale", causal: "causal", window: "win", windowCausal: "wc", globals: "glob", globalWindow: "gw",
   padding: "pad", block: "blk", blockLocal: "bl", blockRandom: "br", blockSeed: "bs", custom: "cm", edits: "e",
-  weight: "w", hideSpecial: "hs",
+  weight: "w", hideSpecial: "hs", backend: "be",
 };
 
 /** Other keys a link may use for a field (the issue's own words: `model=minilm`); read, never written. */

@@ -19,6 +19,15 @@
 //   trace(config), tokenize(text, model)   go to the loaded model when config.model / model names it
 //   attentions(text, options)     the loaded model's maps of every layer and head (Model.attentions)
 //   headGrid(text, options)       -> {attentions, patterns}: the maps and the engine's headPatterns of them
+// The long-context run (views/backend: the page runs it in a second copy of this worker, so it
+// can be stopped by terminating that worker and the page's own views keep computing meanwhile):
+//   longContext({n, heads, headDim, causal, backend})
+//                                 -> {ms, n, heads, headDim, causal, backend}: attentionAsync over n
+//                                    tokens on random inputs made here (kept for the next run),
+//                                    timed from the call to the result (a small call of the same
+//                                    kind first, untimed, so neither backend pays its first-call
+//                                    costs in the time); webgpuInfo(), webgpuDestroyDevice() are
+//                                    engine exports like the others
 
 import { createModelFiles } from "./worker/models.js";
 
@@ -185,6 +194,51 @@ async function loadModel(config, progress) {
   return job.promise;
 }
 
+let longInputs = null; // {size, q, k, v}: the long-context run's random inputs
+const warmed = new Set(); // backend/kind pairs the long-context run has called once
+
+/** Uniform values in [-1, 1) from a fixed seed (xorshift32): the same inputs every run. */
+function randomInputs(size) {
+  let x = 0x9e3779b9;
+  const make = () => {
+    const a = new Float32Array(size);
+    for (let i = 0; i < size; i++) {
+      x ^= x << 13;
+      x ^= x >>> 17;
+      x ^= x << 5;
+      a[i] = (x >>> 0) / 2 ** 31 - 1;
+    }
+    return a;
+  };
+  return { size, q: make(), k: make(), v: make() };
+}
+
+/** Attention over n tokens on `backend`, timed; see the top of this file. */
+async function longContext(config = {}) {
+  const int = (v, lo, hi, d) => (Number.isInteger(v) && v >= lo && v <= hi ? v : d);
+  const n = int(config.n, 1, 65536, 16384);
+  const heads = int(config.heads, 1, 64, 8);
+  const headDim = int(config.headDim, 1, 256, 64);
+  const causal = config.causal !== false;
+  const backend = config.backend === "webgpu" ? "webgpu" : "cpu";
+  const options = { heads, headDim, mask: { kind: causal ? "causal" : "none" }, backend };
+  const key = `${backend}/${options.mask.kind}/${heads}/${headDim}`;
+  if (!warmed.has(key)) {
+    const small = randomInputs(heads * Math.min(n, 256) * headDim);
+    await ap.attentionAsync(small.q, small.k, small.v, options);
+    warmed.add(key);
+  }
+  const size = heads * n * headDim;
+  if (longInputs?.size !== size) {
+    longInputs = null; // the old arrays can go before the new ones are made
+    longInputs = randomInputs(size);
+  }
+  const { q, k, v } = longInputs;
+  const t0 = performance.now();
+  await ap.attentionAsync(q, k, v, options);
+  return { ms: performance.now() - t0, n, heads, headDim, causal, backend };
+}
+
 /** Model.tokenize's {tokens, offsets} as the engine's tokenize() gives them: [{text, start, end}]. */
 function tokensOf({ tokens, offsets }) {
   return tokens.map((text, i) => ({ text, start: offsets[2 * i], end: offsets[2 * i + 1] }));
@@ -201,6 +255,7 @@ async function run(method, args, progress) {
       return was;
     }
     case "modelStats": return { ...files.stats(), loaded: [...loaded.keys()] };
+    case "longContext": return longContext(args[0]);
     case "attentions": return theModel(args[2]).attentions(args[0], args[1] ?? {});
     case "headGrid": {
       const attentions = theModel(args[2]).attentions(args[0], args[1] ?? {});

@@ -29,8 +29,13 @@ export function createFollow({ onFollow }) {
       summary.textContent = "Choose a token above (or press Enter on a row) to see where it looks.";
       bars.replaceChildren();
       svg.replaceChildren();
+      // Nothing drawn: no image for a screen reader (an unlabelled role=img fails axe's svg-img-alt).
+      svg.removeAttribute("role");
+      svg.setAttribute("aria-hidden", "true");
       return;
     }
+    svg.setAttribute("role", "img");
+    svg.removeAttribute("aria-hidden");
     const i = state.focus;
     const row = Array.from(weights.data.subarray(i * weights.cols, (i + 1) * weights.cols));
     const keys = keep ? new Set(keep.key) : null;
