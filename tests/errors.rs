@@ -123,12 +123,22 @@ fn backend_names_parse_and_unknown_ones_list_the_accepted_names() {
         err.contains("unknown backend \"gpu\"") && err.contains("auto, cpu"),
         "{err}"
     );
-    // Today every choice is served by the CPU kernels, with the kernel attention() runs.
+    assert_eq!(
+        BackendChoice::parse("webgpu").unwrap(),
+        BackendChoice::WebGpu
+    );
+    // Natively "auto" is the CPU (the measured WebGPU choice is made in the browser host), with
+    // the kernel attention() runs; "webgpu" is WebGPU.
     for seq_q in [1, 3, 4, 512] {
         let s = shape(8, 2, seq_q, 64);
         for choice in BackendChoice::ALL {
             let backend = Backend::choose(&s, choice);
-            assert_eq!(backend, Backend::Cpu);
+            let want = if choice == BackendChoice::WebGpu {
+                Backend::WebGpu
+            } else {
+                Backend::Cpu
+            };
+            assert_eq!(backend, want);
             assert_eq!(backend.kernel(&s), Kernel::best_for(&s));
         }
     }
