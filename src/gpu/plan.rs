@@ -18,6 +18,14 @@
 //!   [`DECODE_CHUNK_TILES`] tiles, one workgroup per (chunk, head). Every invocation leaves its
 //!   running max, sum and unnormalised output in a buffer of partials, and a second entry point
 //!   (`merge`, one workgroup per (row, head)) combines them by log-sum-exp.
+//! - **Subgroup decode** (variants [`Variant::Subgroups`], [`Variant::F16Subgroups`], decode
+//!   only; prefill runs the f32 kernel): entry point `attend_sg` (attention_subgroups.wgsl),
+//!   [`SUBGROUP_WG`] = 128 invocations, `BK = LANES = 32` (nothing is staged, so the tile size is
+//!   free of the workgroup-memory bound). Key column `c` of each listed tile of a chunk is slot
+//!   `c`, one partial per slot as above (so `merge` is unchanged); the workgroup's subgroups share
+//!   the 32 slots, and within a subgroup the lanes split the head dimension (each keeps
+//!   [`Consts::sg_dv`] = `ceil(DV4 / 4)` vec4s of each row: WebGPU's smallest subgroup is 4) and
+//!   `subgroupAdd` sums the dot products. No subgroup size is assumed.
 //!
 //! # The mask: a tile list per query block
 //! For each query block the plan lists only the key tiles the mask does not remove entirely
