@@ -3,7 +3,8 @@
 //! not, and decoding (1 query over n keys). Prints the adapter, then per shape the median and
 //! p10/p90 time of one forward (dispatch to finished, inputs already on the GPU) and GFLOP/s on
 //! useful flops (PERF.md: 4 H n^2 d, causal 2 H n (n + 1) d, decode 4 H n d), for each kernel
-//! variant the adapter runs (f32; f16-storage where it has `shader-f16`).
+//! variant the adapter runs (f32; f16-storage where it has `shader-f16`; subgroups where it has
+//! `subgroups`; both where it has both). `--decode-only`, `--min-n N`, `--max-n N`, `--runs N`.
 //!
 //! Arguments: `--max-n N` (default 16,384 on a GPU, 4,096 on a software adapter, whose numbers
 //! are CPU numbers), `--runs R` (default 20, fewer for slow shapes: each shape stops after
@@ -42,7 +43,10 @@ fn main() {
         "variant, shape (8 heads, d 64)", "median ms", "p10 ms", "p90 ms", "GFLOP/s"
     );
     let variants = gpu.variants();
-    let mut n = 1024;
+    // `--decode-only`: the decode rows alone (the subgroup variants change decode only);
+    // `--min-n N`: start there.
+    let decode_only = std::env::args().any(|a| a == "--decode-only");
+    let mut n = arg("--min-n").unwrap_or(1024);
     while n <= max_n {
         for (variant, (label, seq_q, mask)) in variants.iter().flat_map(|v| {
             [
@@ -51,6 +55,9 @@ fn main() {
                 (v, ("decode", 1, Mask::None)),
             ]
         }) {
+            if decode_only && label != "decode" {
+                continue;
+            }
             let shape = Shape {
                 heads,
                 kv_heads: heads,

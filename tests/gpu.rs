@@ -39,35 +39,55 @@ fn check(case: &Case) -> Result<(), String> {
     })
 }
 
-/// Checks one case with the f16-storage variant: K and V are rounded to f16 first, so that the
-/// reference sees the same numbers and the suite's tolerances hold unchanged. `false` when the
-/// adapter has no `shader-f16` (said once in the log).
-fn check_f16(case: &Case) -> Result<bool, String> {
-    let g = gpu();
-    if !g.variants().contains(&Variant::F16Storage) {
-        return Ok(false);
-    }
+/// `case` with K and V rounded to f16, so that the reference sees the numbers the f16-storage
+/// variants compute with and the suite's tolerances hold unchanged.
+fn rounded(case: &Case) -> Case {
     let round =
         |x: &[f32]| -> Vec<f32> { x.iter().map(|v| half::f16::from_f32(*v).to_f32()).collect() };
-    let case16 = Case {
+    Case {
         shape: case.shape,
         scale: case.scale,
         mask: case.mask.clone(),
         q: case.q.clone(),
         k: round(&case.k),
         v: round(&case.v),
+    }
+}
+
+/// Checks one case with `variant` (f16 variants on f16-rounded K and V). `false` when the
+/// adapter lacks the variant's features (the log says which it offers).
+fn check_variant(variant: Variant, case: &Case) -> Result<bool, String> {
+    let g = gpu();
+    if !g.variants().contains(&variant) {
+        return Ok(false);
+    }
+    let owned;
+    let case = if variant.f16() {
+        owned = rounded(case);
+        &owned
+    } else {
+        case
     };
-    check_with("wgsl f16-storage", &case16, |p, c| {
-        g.attention_variant(Variant::F16Storage, p, &c.q, &c.k, &c.v)
+    let mode = if case.shape.seq_q <= 4 {
+        "decode"
+    } else {
+        "prefill"
+    };
+    check_with(&format!("wgsl {} {mode}", variant.name()), case, |p, c| {
+        g.attention_variant(variant, p, &c.q, &c.k, &c.v)
             .map_err(|e| e.to_string())
     })?;
     Ok(true)
 }
 
-#[test]
-fn the_f16_storage_variant_where_the_adapter_has_shader_f16() {
-    let mut rng = Rng(0xF16);
+/// The suite's cases through `variant`: random shapes (a quarter of them decode), every mask
+/// kind, decode with the split (every mask kind, grouped heads, d 64) and the largest head
+/// dims. Returns how many cases ran (0 when the adapter lacks the variant).
+fn variant_suite(variant: Variant, seed: u64) -> usize {
+    let mut rng = Rng(seed);
     let mut ran = 0;
+    let mut failures = Vec::new();
+    let mut cases = Vec::new();
     for case_no in 0..40 {
         let seed = rng.next();
         let seq_q = if case_no % 4 == 0 {
@@ -75,7 +95,7 @@ fn the_f16_storage_variant_where_the_adapter_has_shader_f16() {
         } else {
             rng.range(1, 300)
         };
-        let case = Case::new(
+        cases.push(Case::new(
             seed,
             rng.range(1, 3),
             rng.range(1, 3),
@@ -83,10 +103,60 @@ fn the_f16_storage_variant_where_the_adapter_has_shader_f16() {
             rng.range(1, 600),
             rng.range(1, 130),
             case_no % MASK_KINDS,
-        );
-        ran += check_f16(&case).unwrap() as usize;
+        ));
     }
-    eprintln!("gpu variants: f16-storage checked on {ran} cases");
+    for kind in 0..MASK_KINDS {
+        for (seq_q, seq_kv) in [(1, 513), (4, 2000), (3, 700)] {
+            cases.push(Case::new(
+                (kind * 7_000 + seq_q * 100 + seq_kv) as u64,
+                1,
+                2,
+                seq_q,
+                seq_kv,
+                24,
+                kind,
+            ));
+        }
+    }
+    for d in [1, 5, MAX_HEAD_DIM - 3, MAX_HEAD_DIM] {
+        cases.push(Case::new(d as u64, 1, 2, 2, 300, d, 0));
+        cases.push(Case::new(d as u64 + 1, 1, 2, 70, 70, d, 1));
+    }
+    cases.push(Case::new(9, 2, 4, 1, 4096, 64, 1));
+    for case in &cases {
+        match check_variant(variant, case) {
+            Ok(r) => ran += r as usize,
+            Err(e) => failures.push(e),
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{}: {} failures:\n{}",
+        variant.name(),
+        failures.len(),
+        failures.join("\n")
+    );
+    eprintln!(
+        "gpu variants: {} checked on {ran} of {} cases",
+        variant.name(),
+        cases.len()
+    );
+    ran
+}
+
+#[test]
+fn the_f16_storage_variant_where_the_adapter_has_shader_f16() {
+    variant_suite(Variant::F16Storage, 0xF16);
+}
+
+#[test]
+fn the_subgroup_variant_where_the_adapter_has_subgroups() {
+    variant_suite(Variant::Subgroups, 0x5B6);
+}
+
+#[test]
+fn the_f16_subgroup_variant_where_the_adapter_has_both() {
+    variant_suite(Variant::F16Subgroups, 0xF5B);
 }
 
 #[test]
@@ -97,10 +167,11 @@ fn the_adapter_is_there_and_says_what_it_is() {
     eprintln!("gpu adapter: {d}");
     eprintln!(
         "gpu variants: this adapter runs {:?} (prefill, and decode with split + merge); \
-         shader-f16 offered: {}, subgroups offered: {} (no subgroup variant exists yet)",
+         shader-f16 offered: {}, subgroups offered: {}; chosen by its features: {}",
         g.variants().iter().map(|v| v.name()).collect::<Vec<_>>(),
         g.features().contains(wgpu_features::SHADER_F16),
-        g.features().contains(wgpu_features::SUBGROUP)
+        g.features().contains(wgpu_features::SUBGROUP),
+        g.best_variant().name()
     );
     assert!(!g.info().name.is_empty());
 }

@@ -115,21 +115,40 @@ async fn run(case: &mut Case, backend: &str) -> Result<Vec<f32>, String> {
         .map_err(message)
 }
 
-/// Checks one case through backend "webgpu" against the reference (tests/suite).
+/// The kernel variant webgpuInfo() names (chosen by the adapter's features).
+async fn variant() -> String {
+    get(&wasm::webgpu_info().await, "variant")
+        .as_string()
+        .unwrap_or_default()
+}
+
+/// Checks one case through backend "webgpu" against the reference (tests/suite). Where the
+/// variant stores K and V as f16 (an adapter with `shader-f16`), the reference gets K and V
+/// rounded to f16 too, as in tests/gpu.rs.
 async fn check(mut case: Case) -> Result<(), String> {
+    let variant = variant().await;
     let t0 = js_sys::Date::now();
     let got = run(&mut case, "webgpu").await;
+    if variant.starts_with("f16") {
+        let round = |x: &mut Vec<f32>| {
+            for v in x.iter_mut() {
+                *v = half::f16::from_f32(*v).to_f32();
+            }
+        };
+        round(&mut case.k);
+        round(&mut case.v);
+    }
     console_log!(
         "{:5.0} ms  {}",
         js_sys::Date::now() - t0,
         case.describe().chars().take(90).collect::<String>()
     );
     let what = if case.shape.seq_q <= 4 {
-        "webgpu f32 decode (split + merge)"
+        format!("webgpu {variant} decode (split + merge)")
     } else {
-        "webgpu f32 prefill"
+        format!("webgpu {variant} prefill")
     };
-    check_with(what, &case, move |_, _| got)
+    check_with(&what, &case, move |_, _| got)
 }
 
 async fn info() -> JsValue {
@@ -171,8 +190,28 @@ async fn chromium_has_an_adapter_and_firefox_says_why_not() {
             get(&info, "vendor").as_string(),
             get(&info, "architecture").as_string()
         );
-        assert_eq!(get(&info, "variant").as_string().as_deref(), Some("f32"));
-        assert!(get(&info, "features").is_instance_of::<js_sys::Array>());
+        // The variant follows the features requested on the device (SwiftShader offers
+        // `subgroups`, not `shader-f16`: variant "subgroups").
+        let features: Vec<String> = js_sys::Array::from(&get(&info, "features"))
+            .iter()
+            .filter_map(|f| f.as_string())
+            .collect();
+        let has = |f: &str| features.iter().any(|x| x == f);
+        let variant = get(&info, "variant").as_string().unwrap();
+        let expect = match (has("shader-f16"), has("subgroups")) {
+            (false, false) => "f32",
+            (true, false) => "f16-storage",
+            (false, true) => "subgroups",
+            (true, true) => "f16-storage+subgroups",
+        };
+        console_log!("kernel variant {variant:?}, features {features:?}");
+        assert_eq!(variant, expect);
+        if fallback && get(&info, "vendor").as_string().as_deref() == Some("google") {
+            assert!(
+                has("subgroups"),
+                "SwiftShader offers subgroups: {features:?}"
+            );
+        }
     }
 }
 

@@ -94,7 +94,7 @@ impl Gpu {
         let (device, queue) = pollster::block_on(adapter.request_device(&wgpu::DeviceDescriptor {
             label: Some("attention"),
             // What the faster variants need, where the adapter has it.
-            required_features: features & wgpu::Features::SHADER_F16,
+            required_features: features & (wgpu::Features::SHADER_F16 | wgpu::Features::SUBGROUP),
             required_limits: required_limits.clone(),
             ..Default::default()
         }))
@@ -156,13 +156,21 @@ impl Gpu {
         Plan::new(problem, &self.limits)
     }
 
+    /// The variant the adapter's features choose (every faster path it has).
+    pub fn best_variant(&self) -> Variant {
+        Variant::for_features(
+            self.features.contains(wgpu::Features::SHADER_F16),
+            self.features.contains(wgpu::Features::SUBGROUP),
+        )
+    }
+
     /// The kernel variants this device runs, baseline first.
     pub fn variants(&self) -> Vec<Variant> {
         Variant::ALL
             .into_iter()
-            .filter(|v| match v {
-                Variant::F32 => true,
-                Variant::F16Storage => self.features.contains(wgpu::Features::SHADER_F16),
+            .filter(|v| {
+                (!v.f16() || self.features.contains(wgpu::Features::SHADER_F16))
+                    && (!v.subgroups() || self.features.contains(wgpu::Features::SUBGROUP))
             })
             .collect()
     }
@@ -209,9 +217,9 @@ impl Gpu {
         problem.check_inputs(q, k, v)?;
         if !self.variants().contains(&variant) {
             return Err(Error::Gpu(format!(
-                "the {} variant needs the adapter feature {}, which {} lacks",
+                "the {} variant needs the adapter features {}, which {} lacks",
                 variant.name(),
-                variant.feature().unwrap_or("?"),
+                variant.features().join(" and "),
                 self.info.name
             )));
         }
@@ -380,9 +388,13 @@ impl Gpu {
         }
         let d = &self.device;
         let scope = d.push_error_scope(wgpu::ErrorFilter::Validation);
+        // naga 30 refuses the standard `enable subgroups;` ("not yet implemented",
+        // gfx-rs/wgpu#5555) and takes the subgroup built-ins when the device has SUBGROUP; the
+        // browsers require the directive. The one line goes for naga; nothing else changes.
+        let naga_src = src.replace("enable subgroups;\n", "");
         let module = d.create_shader_module(wgpu::ShaderModuleDescriptor {
             label: Some("attention.wgsl"),
-            source: wgpu::ShaderSource::Wgsl(src.as_str().into()),
+            source: wgpu::ShaderSource::Wgsl(naga_src.as_str().into()),
         });
         let pipeline = |entry: &str| {
             d.create_compute_pipeline(&wgpu::ComputePipelineDescriptor {
@@ -395,7 +407,7 @@ impl Gpu {
             })
         };
         let p = Arc::new(Pipelines {
-            attend: pipeline("attend"),
+            attend: pipeline(plan.consts.entry_point()),
             merge: plan.consts.decode.then(|| pipeline("merge")),
         });
         if let Some(e) = pollster::block_on(scope.pop()) {

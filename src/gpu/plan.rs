@@ -18,6 +18,14 @@
 //!   [`DECODE_CHUNK_TILES`] tiles, one workgroup per (chunk, head). Every invocation leaves its
 //!   running max, sum and unnormalised output in a buffer of partials, and a second entry point
 //!   (`merge`, one workgroup per (row, head)) combines them by log-sum-exp.
+//! - **Subgroup decode** (variants [`Variant::Subgroups`], [`Variant::F16Subgroups`], decode
+//!   only; prefill runs the f32 kernel): entry point `attend_sg` (attention_subgroups.wgsl),
+//!   [`SUBGROUP_WG`] = 128 invocations, `BK = LANES = 32` (nothing is staged, so the tile size is
+//!   free of the workgroup-memory bound). Key column `c` of each listed tile of a chunk is slot
+//!   `c`, one partial per slot as above (so `merge` is unchanged); the workgroup's subgroups share
+//!   the 32 slots, and within a subgroup the lanes split the head dimension (each keeps
+//!   [`Consts::sg_dv`] = `ceil(DV4 / 4)` vec4s of each row: WebGPU's smallest subgroup is 4) and
+//!   `subgroupAdd` sums the dot products. No subgroup size is assumed.
 //!
 //! # The mask: a tile list per query block
 //! For each query block the plan lists only the key tiles the mask does not remove entirely
@@ -57,8 +65,20 @@ use std::borrow::Cow;
 pub const MAX_HEAD_DIM: usize = 256;
 /// Workgroup memory the kernel may use (WebGPU's default `maxComputeWorkgroupStorageSize`).
 pub const WORKGROUP_BYTES: usize = 16 * 1024;
-/// Invocations per workgroup at most (the kernel uses at most 64; WebGPU's default is 256).
-pub const MAX_INVOCATIONS: usize = 64;
+/// Invocations per workgroup at most (the kernel uses at most 128; WebGPU's default is 256).
+pub const MAX_INVOCATIONS: usize = 128;
+/// Invocations per workgroup of the f32 decode (`BQ x LANES`).
+pub const DECODE_INVOCATIONS: usize = 64;
+/// Invocations of the subgroup decode workgroup: a multiple of every subgroup size WebGPU allows
+/// (4 ... 128), so that at least one full subgroup fits whatever the adapter's size.
+pub const SUBGROUP_WG: usize = 128;
+const _: () = assert!(
+    SUBGROUP_WG.is_multiple_of(128),
+    "a multiple of every subgroup size"
+);
+/// The smallest subgroup WebGPU allows (`subgroupMinSize >= 4`): each invocation of the subgroup
+/// decode keeps at most `ceil(DV4 / 4)` vec4s of each query row and output.
+pub const MIN_SUBGROUP: usize = 4;
 /// Query rows per workgroup in prefill.
 pub const PREFILL_ROWS: usize = 64;
 /// Problems with at most this many query rows are decoded: keys split across workgroups.
@@ -79,6 +99,9 @@ pub const TILE_BITS: u32 = 3;
 
 /// The WGSL body; [`Plan::shader_source`] puts the plan's constants in front of it.
 pub const SHADER_BODY: &str = include_str!("attention.wgsl");
+/// The subgroup decode's entry point (`attend_sg`), appended to [`SHADER_BODY`] in the subgroup
+/// variants' decode plans only (it needs `enable subgroups`).
+pub const SHADER_SUBGROUPS: &str = include_str!("attention_subgroups.wgsl");
 
 /// The adapter limits a plan must respect (WebGPU's defaults unless the host asks for more).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -115,8 +138,10 @@ pub struct Consts {
     pub dv4: u32,
     /// Decode mode: the main pass writes partials for the merge pass instead of the output.
     pub decode: bool,
-    /// K and V are stored as f16 (variant [`Variant::F16Storage`]).
+    /// K and V are stored as f16 (variants [`Variant::F16Storage`], [`Variant::F16Subgroups`]).
     pub f16: bool,
+    /// Decode through the subgroup entry point `attend_sg` (a subgroup variant, decode only).
+    pub subgroups: bool,
 }
 
 /// The kernel's variants, chosen by the adapter's features; one plan and one driver serve all.
@@ -127,25 +152,65 @@ pub enum Variant {
     /// K and V stored as f16 (half the memory traffic), converted to f32 as they are staged;
     /// scores, softmax and sums in f32. Needs the adapter feature `shader-f16`.
     F16Storage,
+    /// Decode (at most [`DECODE_ROWS`] query rows) by subgroups: a subgroup walks its keys
+    /// together, its invocations splitting the head dimension, the dot products summed with
+    /// `subgroupAdd`; no workgroup staging, no barrier in the key loop. Prefill runs the f32
+    /// kernel (one row per invocation with broadcast tile loads: subgroups add nothing there).
+    /// Needs the adapter feature `subgroups`.
+    Subgroups,
+    /// [`Variant::F16Storage`] and [`Variant::Subgroups`] together (`shader-f16` and `subgroups`).
+    F16Subgroups,
 }
 
 impl Variant {
     /// Every variant, baseline first.
-    pub const ALL: [Variant; 2] = [Variant::F32, Variant::F16Storage];
+    pub const ALL: [Variant; 4] = [
+        Variant::F32,
+        Variant::F16Storage,
+        Variant::Subgroups,
+        Variant::F16Subgroups,
+    ];
 
-    /// A short name (`f32`, `f16-storage`).
+    /// A short name (`f32`, `f16-storage`, `subgroups`, `f16-storage+subgroups`).
     pub fn name(self) -> &'static str {
         match self {
             Variant::F32 => "f32",
             Variant::F16Storage => "f16-storage",
+            Variant::Subgroups => "subgroups",
+            Variant::F16Subgroups => "f16-storage+subgroups",
         }
     }
 
-    /// The WebGPU feature the variant needs, if any.
-    pub fn feature(self) -> Option<&'static str> {
-        match self {
-            Variant::F32 => None,
-            Variant::F16Storage => Some("shader-f16"),
+    /// Whether K and V are stored as f16.
+    pub fn f16(self) -> bool {
+        matches!(self, Variant::F16Storage | Variant::F16Subgroups)
+    }
+
+    /// Whether decode runs by subgroups.
+    pub fn subgroups(self) -> bool {
+        matches!(self, Variant::Subgroups | Variant::F16Subgroups)
+    }
+
+    /// The WebGPU features the variant needs (WebGPU's names).
+    pub fn features(self) -> Vec<&'static str> {
+        let mut f = Vec::new();
+        if self.f16() {
+            f.push("shader-f16");
+        }
+        if self.subgroups() {
+            f.push("subgroups");
+        }
+        f
+    }
+
+    /// The variant an adapter with these features runs: every faster path it can (f16 storage
+    /// when `shader-f16`, subgroup decode when `subgroups`).
+    pub fn for_features(shader_f16: bool, subgroups: bool) -> Variant {
+        match (shader_f16, subgroups) {
+            (false, false) => Variant::F32,
+            (true, false) => Variant::F16Storage,
+            (false, true) => Variant::Subgroups,
+            (true, true) => Variant::F16Subgroups,
         }
     }
 }
@@ -153,15 +218,36 @@ impl Variant {
 impl Consts {
     /// Invocations per workgroup of the main pass.
     pub fn workgroup_size(&self) -> u32 {
-        self.bq * self.lanes
+        if self.subgroups {
+            SUBGROUP_WG as u32
+        } else {
+            self.bq * self.lanes
+        }
+    }
+    /// The main pass's entry point: `attend`, or `attend_sg` for subgroup decode.
+    pub fn entry_point(&self) -> &'static str {
+        if self.subgroups {
+            "attend_sg"
+        } else {
+            "attend"
+        }
+    }
+    /// vec4s of each row one invocation of the subgroup decode keeps (`ceil(DV4 / 4)`).
+    pub fn sg_dv(&self) -> u32 {
+        self.dv4.div_ceil(MIN_SUBGROUP as u32)
     }
     /// The head dimension padded to a multiple of 4.
     pub fn dp(&self) -> usize {
         self.dv4 as usize * 4
     }
-    /// Bytes of workgroup memory the main pass declares (the K and V tiles).
+    /// Bytes of workgroup memory the main pass uses (the K and V tiles; the subgroup decode
+    /// stages nothing and keeps one counter).
     pub fn workgroup_bytes(&self) -> usize {
-        2 * self.bk as usize * self.dp() * 4
+        if self.subgroups {
+            4
+        } else {
+            2 * self.bk as usize * self.dp() * 4
+        }
     }
 }
 
@@ -375,7 +461,7 @@ impl Plan {
     /// [`Plan::new`] for a [`Variant`] (the host checks that the adapter has its feature).
     pub fn with_variant(problem: &Problem, limits: &Limits, variant: Variant) -> Result<Plan> {
         let s = problem.shape;
-        let f16 = variant == Variant::F16Storage;
+        let f16 = variant.f16();
         if s.head_dim > MAX_HEAD_DIM {
             return Err(Error::Shape(format!(
                 "headDim is {} but the WebGPU kernel handles at most {MAX_HEAD_DIM} (its key and value tiles must fit 16 KiB of workgroup memory); use the CPU backend",
@@ -384,10 +470,19 @@ impl Plan {
         }
         let dv4 = s.head_dim.div_ceil(4);
         let dp = dv4 * 4;
-        let bk = (WORKGROUP_BYTES / (2 * 4 * dp)).min(MAX_TILE_KEYS);
         let decode = s.seq_q <= DECODE_ROWS;
-        let (bq, lanes) = if decode {
-            (s.seq_q, bk.min(MAX_INVOCATIONS / s.seq_q))
+        // The subgroup decode stages nothing: full tiles of 32 keys, one partial per key column
+        // (`LANES = BK` slots, shared by however many subgroups the workgroup has).
+        let subgroups = decode && variant.subgroups();
+        let bk = if subgroups {
+            MAX_TILE_KEYS
+        } else {
+            (WORKGROUP_BYTES / (2 * 4 * dp)).min(MAX_TILE_KEYS)
+        };
+        let (bq, lanes) = if subgroups {
+            (s.seq_q, bk)
+        } else if decode {
+            (s.seq_q, bk.min(DECODE_INVOCATIONS / s.seq_q))
         } else {
             (PREFILL_ROWS, 1)
         };
@@ -398,6 +493,7 @@ impl Plan {
             dv4: dv4 as u32,
             decode,
             f16,
+            subgroups,
         };
         let q_blocks = s.seq_q.div_ceil(bq);
         let k_tiles = s.seq_kv.div_ceil(bk);
@@ -541,7 +637,11 @@ impl Plan {
     /// The full WGSL source: the plan's constants, then [`SHADER_BODY`]. Two plans with equal
     /// [`Consts`] give the same source (hosts cache pipelines by it).
     pub fn shader_source(&self) -> String {
-        format!("{}{SHADER_BODY}", self.consts.header())
+        if self.consts.subgroups {
+            format!("{}{SHADER_BODY}\n{SHADER_SUBGROUPS}", self.consts.header())
+        } else {
+            format!("{}{SHADER_BODY}", self.consts.header())
+        }
     }
 
     /// `src` (rows of `head_dim` numbers) with each row padded with zeros to `DP`; borrowed when
@@ -568,8 +668,18 @@ impl Consts {
         } else {
             "alias KV4 = vec4<f32>;\n"
         };
+        // Subgroup decode: the extension, and the uniformity rule off for subgroup operations
+        // (their loops run per subgroup; no barrier is inside them); directives come first.
+        let (enables, sg_dv) = if self.subgroups {
+            (
+                "enable subgroups;\ndiagnostic(off, subgroup_uniformity);\n",
+                format!("const SG_DV: u32 = {}u;\n", self.sg_dv()),
+            )
+        } else {
+            ("", String::new())
+        };
         format!(
-            "// Generated by gpu::plan for this problem's sizes.\n{storage}\
+            "// Generated by gpu::plan for this problem's sizes.\n{enables}{storage}{sg_dv}\
              const BQ: u32 = {}u;\nconst BK: u32 = {}u;\nconst LANES: u32 = {}u;\n\
              const DV4: u32 = {}u;\nconst DECODE: bool = {};\nconst WG: u32 = {}u;\n\
              const MERGE_WG: u32 = {}u;\n\
@@ -978,6 +1088,48 @@ mod tests {
         assert!(src.find("enable f16;").unwrap() < src.find("const BQ").unwrap());
         assert_eq!(f16p.mask, f32p.mask);
         assert_eq!(f16p.params, f32p.params);
+    }
+
+    #[test]
+    fn the_subgroup_variants_change_decode_only() {
+        for variant in [Variant::Subgroups, Variant::F16Subgroups] {
+            for d in [1, 3, 64, 130, MAX_HEAD_DIM] {
+                for nq in 1..=DECODE_ROWS {
+                    let p = Problem::new(shape(nq, 1000, d), None, &Mask::Causal).unwrap();
+                    let sg = Plan::with_variant(&p, &Limits::default(), variant).unwrap();
+                    let c = sg.consts;
+                    assert!(c.subgroups && c.decode);
+                    assert_eq!(c.entry_point(), "attend_sg");
+                    assert_eq!((c.bq, c.bk, c.lanes), (nq as u32, 32, 32));
+                    assert_eq!(c.workgroup_size() as usize, SUBGROUP_WG);
+                    assert!(c.workgroup_size() as usize <= MAX_INVOCATIONS);
+                    assert!(c.workgroup_bytes() <= WORKGROUP_BYTES);
+                    assert!(c.sg_dv() as usize * MIN_SUBGROUP >= c.dv4 as usize);
+                    assert_eq!(sg.params.parts, sg.params.chunks * 32);
+                    assert_eq!(sg.merge_dispatch, Some([nq as u32, 4, 1]));
+                    let src = sg.shader_source();
+                    let at = |x: &str| src.find(x).unwrap_or_else(|| panic!("{x} in {src}"));
+                    assert!(at("enable subgroups;") < at("alias KV4"));
+                    assert!(at("diagnostic(off, subgroup_uniformity);") < at("alias KV4"));
+                    assert!(at("fn attend_sg") > at("fn merge"));
+                    assert_eq!(src.contains("enable f16;"), variant.f16());
+                }
+            }
+            // Prefill: the f32 kernel's source and plan, with K and V as the variant stores them.
+            let p = Problem::new(shape(70, 70, 64), None, &Mask::Causal).unwrap();
+            let sg = Plan::with_variant(&p, &Limits::default(), variant).unwrap();
+            let base = if variant.f16() {
+                Variant::F16Storage
+            } else {
+                Variant::F32
+            };
+            let f = Plan::with_variant(&p, &Limits::default(), base).unwrap();
+            assert_eq!(sg.shader_source(), f.shader_source());
+            assert_eq!(sg.consts.entry_point(), "attend");
+        }
+        assert_eq!(Variant::for_features(true, true), Variant::F16Subgroups);
+        assert_eq!(Variant::for_features(false, true).features(), ["subgroups"]);
+        assert_eq!(Variant::for_features(false, false), Variant::F32);
     }
 
     #[test]

@@ -12,9 +12,12 @@ export type WebGpuInfo =
   | { available: true; vendor: string; architecture: string; description?: string;
       /** A software adapter (SwiftShader): CPU speed, so backend "auto" never picks it. */
       isFallbackAdapter: boolean;
-      /** The adapter features the kernel uses (none for the f32 variant). */
+      /** The adapter features the kernel uses, requested on the device: "shader-f16" (K and V
+       *  stored as f16: about 3 significant digits; scores and sums in f32) and "subgroups"
+       *  (decode by subgroups), where the adapter has them; none for "f32". */
       features: string[];
-      /** The kernel variant that runs: "f32". */
+      /** The kernel variant that runs, chosen by those features: "f32", "f16-storage",
+       *  "subgroups" or "f16-storage+subgroups". */
       variant: string }
   | { available: false; reason: string };
 "#;
