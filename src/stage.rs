@@ -82,22 +82,9 @@ impl Stage {
         Stage::LayerOutput,
     ];
 
-    /// The stages of attention alone (a model that is one attention layer has these).
-    pub const ATTENTION: [Stage; 13] = [
-        Stage::Embedding,
-        Stage::Positional,
-        Stage::Input,
-        Stage::Query,
-        Stage::Key,
-        Stage::Value,
-        Stage::Scores,
-        Stage::Scaled,
-        Stage::Masked,
-        Stage::Softmax,
-        Stage::WeightedSum,
-        Stage::Concat,
-        Stage::Output,
-    ];
+    /// The stages of attention alone (a model that is one attention layer has these): the
+    /// first 13 of [`Stage::ALL`].
+    pub const ATTENTION: &'static [Stage] = Stage::ALL.split_at(13).0;
 
     /// The stage's name everywhere (trace, UI, URL).
     pub fn name(self) -> &'static str {

@@ -116,20 +116,24 @@ pub struct Problem<'a> {
     pub mask: MaskView<'a>,
 }
 
+/// The score scale: `1/sqrt(head_dim)` when none is given, else any positive finite factor (the
+/// one rule for the kernels, the trace and the real model).
+pub fn resolve_scale(scale: Option<f32>, head_dim: usize) -> Result<f32> {
+    match scale {
+        None => Ok(1.0 / (head_dim as f32).sqrt()),
+        Some(s) if s.is_finite() && s > 0.0 => Ok(s),
+        Some(s) => Err(Error::Config(format!(
+            "scale must be a positive finite number, got {s}"
+        ))),
+    }
+}
+
 impl<'a> Problem<'a> {
     /// `scale` defaults to `1/sqrt(head_dim)`; any positive finite factor is accepted (1.0 turns
     /// scaling off).
     pub fn new(shape: Shape, scale: Option<f32>, mask: &'a Mask) -> Result<Self> {
         shape.validate()?;
-        let scale = match scale {
-            None => 1.0 / (shape.head_dim as f32).sqrt(),
-            Some(s) if s.is_finite() && s > 0.0 => s,
-            Some(s) => {
-                return Err(Error::Config(format!(
-                    "scale must be a positive finite number, got {s}"
-                )))
-            }
-        };
+        let scale = resolve_scale(scale, shape.head_dim)?;
         let mask = mask.view(shape.seq_q, shape.seq_kv)?;
         Ok(Problem { shape, scale, mask })
     }

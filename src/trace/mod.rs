@@ -18,6 +18,7 @@ pub use crate::model::MAX_TRACE_TOKENS;
 pub use crate::stage::{Axis, Stage};
 
 use crate::error::{check_f32_budget, Error, Result};
+use crate::kernels::resolve_scale;
 use crate::mask::{Mask, MaskStats};
 use crate::model::{
     apply_override, Model, ModelCard, ModelSpec, Override, Param, Token, TokenKind,
@@ -301,15 +302,7 @@ pub fn trace_model(model: &mut dyn Model, input: &TraceInput) -> Result<Trace> {
     check_f32_budget(&format!("a trace of {n} x {m} tokens"), floats)?;
 
     let mask_view = input.mask.view(n, m)?;
-    let scale = match input.scale {
-        None => 1.0 / (d_k as f32).sqrt(),
-        Some(s) if s.is_finite() && s > 0.0 => s,
-        Some(s) => {
-            return Err(Error::Config(format!(
-                "scale must be a positive finite number, got {s}"
-            )))
-        }
-    };
+    let scale = resolve_scale(input.scale, d_k)?;
 
     // The inputs of layer 0, then the learner's edits of X and of the weights.
     let q_side = model.embed(&query_tokens);

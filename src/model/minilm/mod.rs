@@ -22,6 +22,7 @@ use super::{AttentionWeights, Embedded, Model, ModelCard, Param, Token, TokenKin
 use crate::error::{check_f32_budget, Error, Result};
 use crate::kernels::matmul::{matmul, PackedB};
 use crate::kernels::pointwise::{gelu, softmax_rows};
+use crate::kernels::resolve_scale;
 use crate::mask::{Mask, MaskView};
 use crate::stage::Stage;
 use ndarray::{Array1, Array2};
@@ -414,7 +415,7 @@ impl MiniLm {
             return Err(Error::Config("the sentence has no tokens".into()));
         }
         Self::check_len(n)?;
-        let scale = check_scale(scale)?;
+        let scale = resolve_scale(scale, HEAD_DIM)?;
         check_f32_budget(
             &format!("the attention maps of {n} wordpieces"),
             Some((LAYERS * HEADS * n * n + 8 * n * FFN) as u64),
@@ -443,17 +444,6 @@ impl MiniLm {
                     .unwrap_or(0)
             })
             .collect()
-    }
-}
-
-/// The score scale: 1/√d_k by default, else a positive finite number.
-fn check_scale(scale: Option<f32>) -> Result<f32> {
-    match scale {
-        None => Ok(1.0 / (HEAD_DIM as f32).sqrt()),
-        Some(s) if s.is_finite() && s > 0.0 => Ok(s),
-        Some(s) => Err(Error::Config(format!(
-            "scale must be a positive finite number, got {s}"
-        ))),
     }
 }
 
