@@ -19,7 +19,7 @@
 import { h } from "./dom.js";
 import { normalize, modelOf, sizes, editableOn, weightMatrices, needsFiles, fallbackModel, WEIGHTS_STAGE, MASK_STAGE } from "./state.js";
 import { tokenizeCalls, countProblem, viewCalls, viewOf, gridCall } from "./engine/request.js";
-import { kept, pick } from "./subwords.js";
+import { kept, pick, sensibleFocus } from "./subwords.js";
 import { createHeatmap } from "./components/heatmap/index.js";
 import { createTokens } from "./views/tokens/index.js";
 import { createStages } from "./views/stages/index.js";
@@ -30,12 +30,13 @@ import { explain, NEEDS } from "./views/explain/index.js";
 import { createModels } from "./views/models/index.js";
 import { createHeads } from "./views/heads/index.js";
 import { createLayers } from "./views/layers/index.js";
+import { createTour } from "./views/tour/index.js";
 
 const TEXT_FIELDS = new Set(["INPUT", "TEXTAREA", "SELECT"]);
 
 
 /** Whether two states show the same view (they differ at most in the backend choice). */
-const sameView = (a, b) => JSON.stringify({ ...a, backend: null }) === JSON.stringify({ ...b, backend: null });
+const sameView = (a, b) => JSON.stringify({ ...a, backend: null, tour: null }) === JSON.stringify({ ...b, backend: null, tour: null });
 
 class Stale extends Error {
   name = "Stale";
@@ -51,6 +52,7 @@ export function mount(root, initial, { catalog, compute, models = null, onChange
   let destroyed = false;
   let editing = null; // {matrix, row, col} of an entry being edited (matrix coordinates)
   let gridShown = null; // the maps of every layer and head for the last view: {key, value}
+  let facts = null; // what the tour reads of the last view (see views/tour/README.md)
   let crop = { rows: null, cols: null }; // the token indices the heatmap shows (null: all)
   // Models with file weights: those loaded in the worker, the manifest (for the download sizes)
   // and the load in progress or last finished: {name, phase: "loading" | "done" | "error" |
@@ -82,6 +84,7 @@ export function mount(root, initial, { catalog, compute, models = null, onChange
     if (JSON.stringify(next) === JSON.stringify(state)) return;
     const same = sameView(next, state);
     state = next;
+    tour.update(state, facts);
     // The backend choice routes the worker's attentionAsync calls (the long-context run in the
     // header), not the trace: the view shown stays as it is.
     if (!same) request();
@@ -169,6 +172,7 @@ export function mount(root, initial, { catalog, compute, models = null, onChange
   });
   const follow = createFollow({ onFollow: (i) => update({ focus: i }) });
   const controls = createControls({ onChange: (patch) => update(patch) });
+  const tour = createTour({ onSet: (patch, opts) => update(patch, opts), onEnd: () => update({ tour: null }) });
 
   const explainBox = h("div", { id: "ap-explain", class: "ap-explain", "aria-live": "polite" });
   const editBox = h("div", { class: "ap-edit" });
@@ -206,6 +210,7 @@ export function mount(root, initial, { catalog, compute, models = null, onChange
   root.replaceChildren(
     modelsView.el,
     tokens.el,
+    tour.el,
     message,
     heads.el,
     stages.el,
@@ -267,6 +272,9 @@ export function mount(root, initial, { catalog, compute, models = null, onChange
       },
     );
   }
+
+  /** The followed query token: the learner's choice, else the page's (sensibleFocus). */
+  const focusOf = (s, trace) => (s.focus !== null && s.focus < trace.tokens.query.length ? s.focus : sensibleFocus(trace.tokens.query));
 
   /** The traced layer and head of a view (found by their numbers, never by position). */
   const layerOf = (v) => v.trace.layers.find((l) => l.layer === v.layer);
@@ -439,6 +447,19 @@ export function mount(root, initial, { catalog, compute, models = null, onChange
     heads.update(state, shown.grid, gridKeep);
     layersView.update(state, shown.grid, trace.tokens.query, gridKeep);
     follow.update(state, trace, matrixOf(shown, WEIGHTS_STAGE), headTrace, state.hideSpecial ? { query: keepQ, key: keepK } : null);
+    facts = {
+      tokens: trace.tokens.query.map((t) => t.text),
+      keys: trace.tokens.key.map((t) => t.text),
+      focus: focusOf(state, trace),
+      weights: matrixOf(shown, WEIGHTS_STAGE) ?? null,
+      headTrace: headTrace ? { entropy: headTrace.entropy, maxWeight: headTrace.maxWeight } : null,
+      mask: trace.mask,
+      scale: trace.scale,
+      size,
+      card: model,
+      grid: shown.grid,
+    };
+    tour.update(state, facts);
     controls.update(state, { catalog, card: model, size }, trace, headTrace, shown.perMask);
     const choices = weightMatrices(catalog, state.model).filter((e) => layerOf(shown).weights.some((w) => w.matrix === e.matrix));
     // A stage made by a weight (W_Q for the queries) shows that one; other stages the learner's pick.

@@ -56,6 +56,7 @@ export const PAGE_DEFAULTS = Object.freeze({
   weight: null, // the weight matrix shown for editing (see weightMatrices); null: the model's first
   hideSpecial: false, // hide the model's special tokens ([CLS], [SEP]) from the view (the weights still include them)
   backend: "cpu", // where the page's attentionAsync computations run (the long-context run): "cpu" | "webgpu"
+  tour: null, // the guided tour's step (views/tour), or null: no tour
 });
 
 /** The backends the page offers (attentionAsync's `backend` option); the trace itself runs on the CPU. */
@@ -255,6 +256,7 @@ export function normalize(partial, catalog) {
     weight: weights.includes(s.weight) ? s.weight : (weights[0] ?? null),
     hideSpecial: bool(s.hideSpecial, false),
     backend: BACKENDS.includes(s.backend) ? s.backend : "cpu",
+    tour: present(s.tour) ? int(s.tour, 0, 99, null) : null,
   };
 }
 
@@ -264,7 +266,7 @@ const KEYS = {
   model: "m", layer: "l", mode: "mode", sentence: "s", context: "c", stage: "stage", head: "h", focus: "f",
   scale: "scale", causal: "causal", window: "win", windowCausal: "wc", globals: "glob", globalWindow: "gw",
   padding: "pad", block: "blk", blockLocal: "bl", blockRandom: "br", blockSeed: "bs", custom: "cm", edits: "e",
-  weight: "w", hideSpecial: "hs", backend: "be",
+  weight: "w", hideSpecial: "hs", backend: "be", tour: "tour",
 };
 
 /** Other keys a link may use for a field (the issue's own words: `model=minilm`); read, never written. */

@@ -54,3 +54,20 @@ export function pick(m, rows, cols) {
   for (let a = 0; a < R.length; a++) for (let b = 0; b < C.length; b++) data[a * C.length + b] = m.data[R[a] * m.cols + C[b]];
   return { ...m, rows: R.length, cols: C.length, data };
 }
+
+/** Words a reader expects a sentence's "interesting" token to be: a pronoun asks what it refers to. */
+const PRONOUNS = new Set(["it", "its", "they", "them", "their", "he", "him", "his", "she", "her", "this", "these", "those"]);
+
+/**
+ * The token the page follows when the learner has chosen none: the first pronoun after the first
+ * word ("it" in "The cat sat on the mat because it was tired."), else the last token that is a
+ * word (not a special token, not punctuation, not a "##" piece), else the last token; null for none.
+ */
+export function sensibleFocus(tokens) {
+  if (!tokens?.length) return null;
+  const parts = words(tokens);
+  const wordy = (i) => !parts[i].special && !parts[i].piece && /[\p{L}\p{N}]/u.test(tokens[i].text);
+  for (let i = 1; i < tokens.length; i++) if (wordy(i) && PRONOUNS.has(tokens[i].text.toLowerCase())) return i;
+  for (let i = tokens.length - 1; i >= 0; i--) if (wordy(i)) return i;
+  return tokens.length - 1;
+}
