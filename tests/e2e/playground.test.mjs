@@ -113,6 +113,9 @@ test("the URL round-trips the whole state, and back/forward walk through changes
   await page.fill("#ap-mask-window", "3");
   await page.press("#ap-mask-window", "Enter");
   await page.check("#ap-mask-window-causal");
+  // The seed is among the model's less used options: behind "More model options", closed at first.
+  assert.equal(await page.isVisible("#ap-seed"), false);
+  await page.click("#ap-more-model summary");
   await page.fill("#ap-seed", "42");
   await page.press("#ap-seed", "Enter");
   await page.check("#ap-noscale");
@@ -133,6 +136,7 @@ test("the URL round-trips the whole state, and back/forward walk through changes
   await page.reload();
   await page.waitForSelector("#playground[data-ready='true']");
   assert.deepEqual(await state(page), before);
+  assert.equal(await page.isVisible("#ap-seed"), true, "a link that sets a hidden option opens its group");
   assert.equal(page.url(), url);
   assert.equal(await page.inputValue("#ap-context"), "Sous le lit.");
   // Back undoes the last change; forward redoes it.

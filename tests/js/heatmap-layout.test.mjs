@@ -3,7 +3,7 @@ import test from "node:test";
 import assert from "node:assert/strict";
 import {
   COL_LABEL_MAX, GAP, LEGEND_H, MAX_CELL, MIN_CELL, PAD, ROW_LABEL_MAX, TABLE_FULL_MAX, TABLE_WINDOW, TITLE_H,
-  cellAt, fitLayout, gutters, labelStep, pageRows, screenLayout, scrollToShow, tableWindow, visibleRange,
+  cellAt, fitLayout, gutters, labelStep, pageRows, screenLayout, scrollToShow, tableWindow, visibleRange, zoomSteps,
 } from "../../www/js/components/heatmap/layout.js";
 
 test("gutters hold the widest label plus the gap, within their limits", () => {
@@ -14,18 +14,31 @@ test("gutters hold the widest label plus the gap, within their limits", () => {
   assert.equal(gutters(100, 0, 50).L, 24, "but never less than 24");
 });
 
-test("on-screen cells: small matrices stop at MAX_CELL, large ones at MIN_CELL, between them they fill the width", () => {
+test("on-screen cells: the whole matrix fits the box at zoom 1 (MAX_CELL at most, 1 px at least); zoom multiplies and scrolls", () => {
   const small = screenLayout({ rows: 3, cols: 3, width: 800, rowLabelW: 30, colLabelW: 30 });
   assert.equal(small.cell, MAX_CELL);
   assert.equal(small.totalW, small.L + 3 * MAX_CELL + PAD);
   assert.equal(small.totalH, small.T + 3 * MAX_CELL + PAD);
   const large = screenLayout({ rows: 512, cols: 512, width: 800, rowLabelW: 30, colLabelW: 30 });
-  assert.equal(large.cell, MIN_CELL);
-  assert.ok(large.totalW > 800, "wider than the box: it scrolls");
+  assert.equal(large.cell, 1);
+  assert.ok(large.totalW <= 800, "fits the width");
   const mid = screenLayout({ rows: 20, cols: 20, width: 600, rowLabelW: 30, colLabelW: 30 });
   assert.equal(mid.cell, Math.floor((600 - mid.L - PAD) / 20));
   assert.ok(mid.totalW <= 600 && mid.totalW > 600 - 20, "fills the width to within one column");
   assert.ok(Number.isInteger(mid.cell), "whole CSS px on screen");
+  // The box's height bounds it too: 32 tokens in a 560 px box at desktop width.
+  const tall = screenLayout({ rows: 32, cols: 32, width: 900, height: 560, rowLabelW: 50, colLabelW: 50 });
+  assert.ok(tall.totalH <= 560 && tall.totalW <= 900, `${tall.totalW} x ${tall.totalH}`);
+  assert.ok(tall.cell >= MIN_CELL, "32 tokens keep every label at desktop width");
+  assert.equal(tall.cell, tall.fit);
+  // Zoom doubles the fitted cell, up to MAX_CELL, and the grid outgrows the box.
+  const z = screenLayout({ rows: 512, cols: 512, width: 800, height: 600, rowLabelW: 30, colLabelW: 30, zoom: 4 });
+  assert.equal(z.cell, 4 * z.fit);
+  assert.ok(z.totalW > 800);
+  assert.equal(screenLayout({ rows: 3, cols: 3, width: 800, rowLabelW: 30, colLabelW: 30, zoom: 8 }).cell, MAX_CELL);
+  assert.deepEqual(zoomSteps(1), [1, 2, 4, 8, 16, 32, 64]);
+  assert.deepEqual(zoomSteps(MAX_CELL), [1]);
+  assert.deepEqual(zoomSteps(20), [1, 2, 4]);
 });
 
 test("zero-size and 1x1 matrices", () => {

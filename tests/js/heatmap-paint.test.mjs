@@ -2,7 +2,7 @@
 // (node --test, no browser, no canvas).
 import test from "node:test";
 import assert from "node:assert/strict";
-import { DEFAULT_THEME, createFitter, measureLabels, paintGrid, paintMatrix } from "../../www/js/components/heatmap/paint.js";
+import { DEFAULT_THEME, IMAGE_CELL, createFitter, measureLabels, paintGrid, paintMatrix } from "../../www/js/components/heatmap/paint.js";
 import { encode, lut } from "../../www/js/components/heatmap/palette.js";
 import { LEGEND_H, TITLE_H, labelStep, screenLayout, visibleRange } from "../../www/js/components/heatmap/layout.js";
 import { MINUS_INFINITY } from "../../www/js/components/heatmap/text.js";
@@ -220,7 +220,8 @@ test("the on-screen window paints only the visible cells, with hover and cursor 
   const colLabels = labels("c", n);
   const w = measureLabels(ctx, n, n, rowLabels, colLabels, "sans-serif");
   assert.deepEqual(w, { row: 4 * CHAR_W, col: 4 * CHAR_W });
-  const lay = screenLayout({ rows: n, cols: n, width: 600, rowLabelW: w.row, colLabelW: w.col });
+  const lay = screenLayout({ rows: n, cols: n, width: 600, rowLabelW: w.row, colLabelW: w.col, zoom: 14 });
+  assert.equal(lay.cell, 14);
   const view = { sx: 14 * 100, sy: 14 * 200 + 5, w: 600, h: 400 };
   const range = visibleRange(lay, n, n, view);
   paintGrid(ctx, {
@@ -235,6 +236,34 @@ test("the on-screen window paints only the visible cells, with hover and cursor 
   const strokes = ctx.calls.filter((c) => c.op === "strokeRect");
   assert.equal(strokes.length, 3, "hover outline, cursor outline in two colours");
   assert.equal(ctx.calls.find((c) => c.op === "fillText" && c.args[0] === "r205").font, `600 ${labelStep(lay.cell).px}px ${DEFAULT_THEME.family}`, "the cursor's labels are bold");
+});
+
+test("cells below IMAGE_CELL px are drawn as one image of the visible cells, coloured as the rectangles would be", () => {
+  const n = 300;
+  const data = ramp(n * n);
+  data[5] = -Infinity;
+  const ctx = fakeContext();
+  const lay = screenLayout({ rows: n, cols: n, width: 700, height: 700, rowLabelW: 20, colLabelW: 20 });
+  assert.ok(lay.cell < IMAGE_CELL, `cell ${lay.cell}`);
+  const drawn = [];
+  const image = (w, h) => {
+    const out = { data: new Uint8ClampedArray(w * h * 4) };
+    out.draw = (c, x, y, dw, dh) => drawn.push({ w, h, x, y, dw, dh, data: out.data });
+    return out;
+  };
+  const codes = encode("sequential", data, n * n).codes;
+  paintGrid(ctx, {
+    rows: n, cols: n, data, codes, lut: lut("sequential"), digits: 2, rowLabels: [], colLabels: [], lay,
+    view: { sx: 0, sy: 0, w: lay.totalW, h: lay.totalH }, dpr: 1, theme: DEFAULT_THEME, highlightRow: null, hover: null, cursor: null, fit: createFitter(), image,
+  });
+  assert.equal(cellFills(ctx).length, 0, "no rectangle per cell");
+  assert.equal(drawn.length, 1);
+  const [d] = drawn;
+  assert.deepEqual([d.w, d.h, d.dw, d.dh], [n, n, n * lay.cell, n * lay.cell]);
+  const k = 7 * n + 9; // a cell's bytes are its palette entry's
+  const b = lut("sequential").bytes;
+  assert.deepEqual(Array.from(d.data.subarray(k * 4, k * 4 + 4)), [b[codes[k] * 3], b[codes[k] * 3 + 1], b[codes[k] * 3 + 2], 255]);
+  assert.notDeepEqual(Array.from(d.data.subarray(5 * 4, 5 * 4 + 3)), Array.from(d.data.subarray(6 * 4, 6 * 4 + 3)), "the masked cell is grey");
 });
 
 test("an empty matrix paints no cells; bad options are refused, naming the field", () => {

@@ -26,11 +26,12 @@ import { createStages } from "./views/stages/index.js";
 import { createFollow } from "./views/follow/index.js";
 import { createControls } from "./views/controls/index.js";
 import { createWeights } from "./views/weights/index.js";
-import { explain, NEEDS } from "./views/explain/index.js";
+import { explain, sources } from "./views/explain/index.js";
 import { createModels } from "./views/models/index.js";
 import { createHeads } from "./views/heads/index.js";
 import { createLayers } from "./views/layers/index.js";
 import { createTour } from "./views/tour/index.js";
+import { createFlow } from "./views/flow/index.js";
 
 const TEXT_FIELDS = new Set(["INPUT", "TEXTAREA", "SELECT"]);
 
@@ -206,19 +207,19 @@ export function mount(root, initial, { catalog, compute, models = null, onChange
     },
   });
 
+  const flow = createFlow({ onStage: (stage) => update({ stage }) });
+  const stageBox = h("section", { class: "ap-stage", "aria-label": "The current stage" }, matrixBox, explainBox, editBox);
+  let stageDrawn = null; // the stage drawn last (a new one slides in from the side it comes from)
+
+  // The sentence and the flow of every stage across the top; below, the stage shown large and
+  // beside it (wide screens) the followed token and the settings; one column on phones.
   root.classList.add("ap");
   root.replaceChildren(
-    modelsView.el,
-    tokens.el,
-    tour.el,
-    message,
-    heads.el,
-    stages.el,
-    h("section", { class: "ap-stage", "aria-label": "The current stage" }, matrixBox, explainBox, editBox, weights.el),
-    layersView.el,
-    follow.el,
-    controls.el,
-    h("footer", { class: "ap-footer" }, copy),
+    h("div", { class: "ap-compose" }, tokens.el, tour.el, message),
+    h("section", { class: "ap-figure", "aria-label": "The computation" }, stages.el, flow.el),
+    stageBox,
+    h("div", { class: "ap-main" }, heads.el, layersView.el, weights.el, h("footer", { class: "ap-footer" }, copy)),
+    h("aside", { class: "ap-side", "aria-label": "The followed token and the settings" }, follow.el, modelsView.el, controls.el),
   );
 
   function onKey(e) {
@@ -242,7 +243,8 @@ export function mount(root, initial, { catalog, compute, models = null, onChange
     const { nq, nk } = counted;
     const problem = countProblem(s, catalog, nq, nk);
     if (problem) throw new Error(problem);
-    const { calls, labels } = viewCalls(s, catalog, nq, nk, [s.stage, WEIGHTS_STAGE, ...(NEEDS[s.stage] ?? [])]);
+    // Every stage of the layer and head shown: the flow draws them all.
+    const { calls, labels } = viewCalls(s, catalog, nq, nk, modelOf(catalog, s.model).stages);
     // The maps of every layer and head, asked again only when what they depend on changed.
     const grid = gridCall(s, catalog, nq, nk);
     const fresh = grid && gridShown?.key !== grid.key;
@@ -314,6 +316,7 @@ export function mount(root, initial, { catalog, compute, models = null, onChange
   }
 
   function showCell(cell) {
+    flow.mark(shown && cell ? sources(state.stage, cell.row, cell.col, { cross: state.mode === "cross" }) : []);
     if (!shown || !cell || !matrixOf(shown, state.stage)) {
       explainBox.replaceChildren(h("p", { class: "ap-hint", text: "Hover or focus a cell (arrow keys) to see the arithmetic behind it." }));
       delete explainBox.dataset.row;
@@ -400,7 +403,9 @@ export function mount(root, initial, { catalog, compute, models = null, onChange
     root.dataset.head = String(state.head);
     root.dataset.layer = String(state.layer);
     root.dataset.model = state.model;
-    tokens.update(state, fresh?.trace, card());
+    // The followed token: the learner's, else the page's sensible choice ("it" in the example).
+    const followed = shown ? { ...state, focus: focusOf(state, shown.trace) } : state;
+    tokens.update(followed, fresh?.trace, card());
     renderModels();
     const m = shown && matrixOf(shown, state.stage);
     if (!m) {
@@ -426,7 +431,16 @@ export function mount(root, initial, { catalog, compute, models = null, onChange
     crop = { rows: keepOf(m.rowAxis, m.rows), cols: keepOf(m.colAxis, m.cols) };
     const part = pick(m, crop.rows, crop.cols);
     const cut = (list, idx) => (idx ? idx.map((i) => list[i]) : list);
-    const focusRow = m.rowAxis === "query-tokens" && state.focus !== null ? (crop.rows ? crop.rows.indexOf(state.focus) : state.focus) : -1;
+    const focus = followed.focus;
+    if (stageDrawn !== null && stageDrawn !== state.stage) {
+      const order = model.stages;
+      stageBox.style.setProperty("--ap-enter-from", order.indexOf(state.stage) < order.indexOf(stageDrawn) ? "-12px" : "12px");
+      stageBox.classList.remove("ap-entering");
+      void stageBox.offsetWidth; // restart the animation
+      stageBox.classList.add("ap-entering");
+    }
+    stageDrawn = state.stage;
+    const focusRow = m.rowAxis === "query-tokens" && focus !== null ? (crop.rows ? crop.rows.indexOf(focus) : focus) : -1;
     heatmap.update({
       rows: part.rows,
       cols: part.cols,
@@ -446,11 +460,20 @@ export function mount(root, initial, { catalog, compute, models = null, onChange
     const gridKeep = n === trace.tokens.query.length ? keepQ : Array.from({ length: n }, (_, i) => i);
     heads.update(state, shown.grid, gridKeep);
     layersView.update(state, shown.grid, trace.tokens.query, gridKeep);
-    follow.update(state, trace, matrixOf(shown, WEIGHTS_STAGE), headTrace, state.hideSpecial ? { query: keepQ, key: keepK } : null);
+    const weightsM = matrixOf(shown, WEIGHTS_STAGE);
+    follow.update(followed, trace, weightsM, headTrace, state.hideSpecial ? { query: keepQ, key: keepK } : null);
+    const stageInfos = model.stages.map(stageInfo).filter(Boolean).map(withFormula);
+    flow.update({
+      stages: stageInfos,
+      current: state.stage,
+      get: (name) => matrixOf(shown, name),
+      focus,
+      weights: weightsM && focus !== null && focus < weightsM.rows ? Array.from(weightsM.data.subarray(focus * weightsM.cols, (focus + 1) * weightsM.cols)) : null,
+    });
     facts = {
       tokens: trace.tokens.query.map((t) => t.text),
       keys: trace.tokens.key.map((t) => t.text),
-      focus: focusOf(state, trace),
+      focus,
       weights: matrixOf(shown, WEIGHTS_STAGE) ?? null,
       headTrace: headTrace ? { entropy: headTrace.entropy, maxWeight: headTrace.maxWeight } : null,
       mask: trace.mask,

@@ -8,7 +8,7 @@
 // the DOM skeleton, the spec, the theme read from CSS and the canvas size.
 
 import { encode, lut as paletteLut, paletteName } from "./palette.js";
-import { cellAt, pageRows, screenLayout, scrollToShow } from "./layout.js";
+import { cellAt, pageRows, screenLayout, scrollToShow, zoomSteps } from "./layout.js";
 import { DEFAULT_THEME, createFitter, measureLabels, paintGrid } from "./paint.js";
 import { createTable } from "./table.js";
 import { createInput } from "./input.js";
@@ -43,7 +43,16 @@ export function createHeatmap(container, { onCell, onActivate } = {}) {
   const bar = make("div", "ap-hm-bar");
   const toggle = make("button", "ap-hm-toggle", { type: "button", "aria-controls": `${uid}-table` });
   toggle.textContent = "Show as table";
-  bar.append(toggle);
+  // Zoom: 1 shows the whole matrix; each step doubles the cells (the box then scrolls).
+  const zoomOut = make("button", "ap-hm-zoom", { type: "button", "aria-label": "Zoom out" });
+  const zoomFit = make("button", "ap-hm-zoom", { type: "button", "aria-label": "Fit the whole matrix" });
+  const zoomIn = make("button", "ap-hm-zoom", { type: "button", "aria-label": "Zoom in" });
+  zoomOut.textContent = "−";
+  zoomFit.textContent = "Fit";
+  zoomIn.textContent = "+";
+  const zoomBox = make("span", "ap-hm-zoombox", { role: "group", "aria-label": "Zoom" });
+  zoomBox.append(zoomOut, zoomFit, zoomIn);
+  bar.append(zoomBox, toggle);
 
   const scroller = make("div", "ap-hm-scroll");
   const stage = make("div", "ap-hm-stage");
@@ -84,6 +93,8 @@ export function createHeatmap(container, { onCell, onActivate } = {}) {
   };
   let codes = new Uint16Array(0); // per cell: palette code (palette.js)
   let tableShown = false;
+  let zoom = 1; // 1: the whole matrix fits the box
+  let image = null; // the offscreen canvas small cells are drawn through
   let destroyed = false;
   let rafId = 0;
   // layout (CSS px): grid, visible box {cw, ch}, box width W, device pixel ratio
@@ -123,7 +134,12 @@ export function createHeatmap(container, { onCell, onActivate } = {}) {
 
   // ---- layout & drawing ------------------------------------------------------------------------
   function size(W) {
-    lay = screenLayout({ rows: spec.rows, cols: spec.cols, width: W, rowLabelW: labelW.row, colLabelW: labelW.col });
+    const maxH = parseFloat(win.getComputedStyle(scroller).maxHeight);
+    lay = screenLayout({ rows: spec.rows, cols: spec.cols, width: W, height: Number.isFinite(maxH) ? maxH : Infinity, rowLabelW: labelW.row, colLabelW: labelW.col, zoom });
+    const steps = zoomSteps(lay.fit);
+    zoomIn.disabled = zoom >= steps.at(-1);
+    zoomOut.disabled = zoomFit.disabled = zoom <= 1;
+    zoomBox.hidden = steps.length === 1 && zoom === 1;
     stage.style.width = `${lay.totalW}px`;
     stage.style.height = `${lay.totalH}px`;
   }
@@ -188,8 +204,34 @@ export function createHeatmap(container, { onCell, onActivate } = {}) {
       hover: input.hover,
       cursor: input.cursor,
       fit,
+      image: smallCells,
     });
   }
+
+  /** An image of w x h cells for paintGrid to fill and draw scaled (cells below a few px). */
+  function smallCells(w, h) {
+    if (typeof win.OffscreenCanvas !== "function") return null;
+    if (!image || image.width < w || image.height < h) image = new win.OffscreenCanvas(Math.max(w, image?.width ?? 0), Math.max(h, image?.height ?? 0));
+    const octx = image.getContext("2d");
+    const data = octx.createImageData(w, h);
+    return {
+      data: data.data,
+      draw(c, x, y, dw, dh) {
+        octx.putImageData(data, 0, 0);
+        c.imageSmoothingEnabled = false;
+        c.drawImage(image, 0, 0, w, h, x, y, dw, dh);
+      },
+    };
+  }
+
+  function setZoom(z) {
+    zoom = Math.max(1, z);
+    layout();
+    ensureVisible(input.cursor);
+  }
+  zoomOut.addEventListener("click", () => setZoom(zoom / 2));
+  zoomFit.addEventListener("click", () => setZoom(1));
+  zoomIn.addEventListener("click", () => setZoom(zoom * 2));
 
   function ensureVisible(p) {
     if (!p || tableShown || !box.W) return;

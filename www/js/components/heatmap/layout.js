@@ -6,8 +6,11 @@
 // of it on screen: {sx, sy, w, h}, scroll offsets of the cells and the visible box's size):
 // - gutters(rowLabelW, colLabelW, width) -> {L, T}: room for the widest labels plus GAP, at least 24,
 //   at most ROW_LABEL_MAX / COL_LABEL_MAX, and the row gutter at most 30% of the width.
-// - screenLayout({rows, cols, width, rowLabelW, colLabelW}): the on-screen grid: cells MIN_CELL to
-//   MAX_CELL px (whole px), as wide as `width` allows; beyond that the box scrolls.
+// - screenLayout({rows, cols, width, height, rowLabelW, colLabelW, zoom}): the on-screen grid, whole
+//   px cells: at zoom 1 the whole matrix fits width x height (height: the box's largest, Infinity
+//   when unbounded), cells at most MAX_CELL and at least 1 px (labels thinned when short); zoom > 1
+//   multiplies that fitted cell (up to MAX_CELL, or ZOOM_MAX times the fit) and the box scrolls.
+// - zoomSteps(fit): the zoom factors worth offering for a fitted cell (1, 2, 4, ... until MAX_CELL).
 // - fitLayout({rows, cols, width, height, rowLabelW, colLabelW, title, legend}): the whole matrix
 //   fitted into width x height (any cell size, fractions allowed), below a title band of TITLE_H
 //   (when title) and above a legend band of LEGEND_H (when legend); adds {top, titleBox, legendBox}.
@@ -23,7 +26,7 @@
 //   all of it up to TABLE_FULL_MAX, else TABLE_WINDOW around `centre`, kept at `start` while it
 //   still holds `centre`.
 
-export const MIN_CELL = 14; // smallest on-screen cell; beyond that the box scrolls inside itself
+export const MIN_CELL = 14; // a cell with every label readable (below it, labels are thinned)
 export const MAX_CELL = 56; // small matrices do not grow past this on screen
 export const NUM_CELL = 34; // draw the value inside cells at least this wide
 export const INF_CELL = 20; // draw "−∞" inside masked cells at least this wide
@@ -44,10 +47,25 @@ export function gutters(rowLabelW, colLabelW, width) {
   return { L, T };
 }
 
-export function screenLayout({ rows, cols, width, rowLabelW, colLabelW }) {
+export function screenLayout({ rows, cols, width, height = Infinity, rowLabelW, colLabelW, zoom = 1 }) {
   const { L, T } = gutters(rowLabelW, colLabelW, width);
-  const cell = Math.min(MAX_CELL, Math.max(MIN_CELL, Math.floor((width - L - PAD) / Math.max(cols, 1))));
-  return { L, T, cell, totalW: L + cols * cell + PAD, totalH: T + rows * cell + PAD };
+  const fit = fitCell({ rows, cols, width, height, L, T });
+  const cell = zoom > 1 ? Math.max(fit, Math.min(MAX_CELL, Math.round(fit * zoom))) : fit;
+  return { L, T, cell, fit, totalW: L + cols * cell + PAD, totalH: T + rows * cell + PAD };
+}
+
+/** The whole-px cell at which the matrix fits width x height beside its gutters: 1 to MAX_CELL. */
+function fitCell({ rows, cols, width, height, L, T }) {
+  const byW = Math.floor((width - L - PAD) / Math.max(cols, 1));
+  const byH = Number.isFinite(height) ? Math.floor((height - T - PAD) / Math.max(rows, 1)) : Infinity;
+  return Math.max(1, Math.min(MAX_CELL, byW, byH));
+}
+
+/** Zoom factors worth offering for a fitted cell: 1 (the whole matrix), then doubling until MAX_CELL. */
+export function zoomSteps(fit) {
+  const steps = [1];
+  while (fit * steps.at(-1) < MAX_CELL) steps.push(steps.at(-1) * 2);
+  return steps;
 }
 
 export function fitLayout({ rows, cols, width, height, rowLabelW, colLabelW, title = false, legend = false }) {

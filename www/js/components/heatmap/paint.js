@@ -14,9 +14,10 @@
 //   legendBox}, layout.js) with the colour domain {min, max}. Bad options throw, naming the field.
 // - paintGrid(ctx, g) paints the part of a grid seen through a view (used by the on-screen heatmap
 //   and by paintMatrix): g = {rows, cols, data, codes, lut, digits, rowLabels, colLabels, lay, view,
-//   x, y, dpr, theme, highlightRow, hover, cursor, fit}; lay and view as in layout.js; (x, y) is
+//   x, y, dpr, theme, highlightRow, hover, cursor, fit, image?}; lay and view as in layout.js; (x, y) is
 //   where the view's top-left corner goes, in CSS px; codes from palette.encode; fit from
-//   createFitter(). It clears nothing.
+//   createFitter(). It clears nothing. `image(w, h)` -> {data (RGBA bytes), draw(ctx, x, y, w, h)},
+//   when given, draws cells below IMAGE_CELL px as one image of the visible cells (index.js gives one).
 // - Masked cells (-Infinity) are hatched (lines x + y = k * 6 dpr in device px, over theme.maskBg)
 //   with "−∞" when the cell is >= INF_CELL; NaN cells are theme.line; values are drawn in cells >=
 //   NUM_CELL in black or white, whichever contrasts more. Labels are cut with "…" to fit their
@@ -40,6 +41,10 @@ export const DEFAULT_THEME = Object.freeze({
   maskText: "#1a1a1a",
   family: "system-ui, sans-serif",
 });
+
+/** Below this cell size (CSS px) the cells are drawn as one image when the caller gives `g.image`. */
+export const IMAGE_CELL = 4;
+const MASKED_RGB = [190, 190, 190];
 
 const font = (px, bold, family) => `${bold ? "600 " : ""}${px}px ${family}`;
 
@@ -121,7 +126,28 @@ export function paintGrid(ctx, g) {
   ctx.clip();
   const fills = lut.fill;
   const masked = [];
-  for (let i = r0; i < r1; i++) {
+  // Cells of a pixel or two: one image of the visible cells, scaled without smoothing, instead
+  // of a rectangle each (a 512 x 512 matrix fits the box whole).
+  const img = cell < IMAGE_CELL && g.image && r1 > r0 && c1 > c0 ? g.image(c1 - c0, r1 - r0) : null;
+  const asImage = Boolean(img);
+  if (img) {
+    const px = img.data;
+    const b = lut.bytes;
+    for (let i = r0; i < r1; i++) {
+      for (let j = c0; j < c1; j++) {
+        const code = codes[i * cols + j];
+        const o = ((i - r0) * (c1 - c0) + (j - c0)) * 4;
+        const rgb = code === CODE_MASKED || code === CODE_NAN ? MASKED_RGB : null;
+        px[o] = rgb ? rgb[0] : b[code * 3];
+        px[o + 1] = rgb ? rgb[1] : b[code * 3 + 1];
+        px[o + 2] = rgb ? rgb[2] : b[code * 3 + 2];
+        px[o + 3] = 255;
+      }
+    }
+    const [bx, by] = [xs[0], Math.round((y + T + r0 * cell - sy) * dpr)];
+    img.draw(ctx, bx, by, xs[c1 - c0] - bx, Math.round((y + T + r1 * cell - sy) * dpr) - by);
+  }
+  for (let i = asImage ? r1 : r0; i < r1; i++) {
     const y0 = Math.round((y + T + i * cell - sy) * dpr);
     const y1 = Math.round((y + T + (i + 1) * cell - sy) * dpr);
     const base = i * cols;

@@ -66,12 +66,14 @@ function makeLut(stops) {
   const rgb = stops.map(hexRgb);
   const fill = [];
   const text = [];
+  const bytes = new Uint8ClampedArray(LUT_SIZE * 3); // each code's [r, g, b], for drawing as an image
   for (let i = 0; i < LUT_SIZE; i++) {
     const c = interpolate(rgb, i / (LUT_SIZE - 1));
     fill.push(`rgb(${c[0]},${c[1]},${c[2]})`);
     text.push(contrastText(c));
+    bytes.set(c, i * 3);
   }
-  return Object.freeze({ fill: Object.freeze(fill), text: Object.freeze(text), rgb: Object.freeze(rgb) });
+  return Object.freeze({ fill: Object.freeze(fill), text: Object.freeze(text), rgb: Object.freeze(rgb), bytes });
 }
 
 const LUTS = { sequential: makeLut(VIRIDIS), diverging: makeLut(DIVERGING) };
@@ -158,3 +160,29 @@ export function legendStops(palette, min, max) {
     return { offset, value: min + (max - min) * offset, colour: `rgb(${c[0]}, ${c[1]}, ${c[2]})` };
   });
 }
+
+/**
+ * The first rows*cols values of data as RGBA bytes, one pixel per value (row-major), coloured as
+ * the heatmap colours them: for a thumbnail drawn as an image. Masked values (-Infinity) get
+ * `masked` ([r, g, b]), NaN `nan`. `out` is reused when it has the right length.
+ */
+export function pixels(palette, data, rows, cols, { masked = [200, 200, 200], nan = [160, 160, 160] } = {}, out) {
+  const n = rows * cols;
+  const scale = makeScale(palette, data, n);
+  const table = lut(palette).bytes;
+  const bytes = out && out.length === n * 4 ? out : new Uint8ClampedArray(n * 4);
+  for (let k = 0; k < n; k++) {
+    const c = scale.code(data[k]);
+    const o = k * 4;
+    if (c === CODE_MASKED) bytes.set(masked, o);
+    else if (c === CODE_NAN) bytes.set(nan, o);
+    else {
+      bytes[o] = table[c * 3];
+      bytes[o + 1] = table[c * 3 + 1];
+      bytes[o + 2] = table[c * 3 + 2];
+    }
+    bytes[o + 3] = 255;
+  }
+  return bytes;
+}
+

@@ -5,6 +5,9 @@
 import { h, fmt } from "../../dom.js";
 import { validValues, MASK_STAGE } from "../../state.js";
 
+/** The model options shown before "More model options" (the card lists them most-used first). */
+const BASIC_OPTIONS = 2;
+
 /** Int options with at most this many valid values get a select; others a number input. */
 const SELECT_AT_MOST = 64;
 
@@ -89,25 +92,31 @@ export function createControls({ onChange }) {
     }));
   };
 
+  // By need: each group shows its common controls; "More …" holds the rest and opens by itself
+  // when one of them is set (a link that uses it). On phones the groups start closed, so the
+  // figure stays in view.
+  const phone = typeof matchMedia === "function" && matchMedia("(max-width: 40rem)").matches;
+  const group = (id, title, ...kids) => h("details", { id, class: "ap-group", open: !phone }, h("summary", { text: title }), ...kids);
+  const modelMore = h("div", { class: "ap-grid" });
+  const moreModel = h("details", { class: "ap-more", id: "ap-more-model" }, h("summary", { text: "More model options" }), modelMore);
+  const moreMasks = h("details", { class: "ap-more", id: "ap-more-masks" },
+    h("summary", { text: "More masks: global tokens, padding, block-sparse, custom" }),
+    h("div", { class: "ap-grid" }, gwL, gw),
+    h("p", { class: "ap-hint", text: "Global tokens (see and are seen by all):" }), globals,
+    h("p", { class: "ap-hint", text: "Padding (keys no query may see):" }), padding,
+    h("div", { class: "ap-grid" }, blkL, blk, blL, bl, brL, br),
+    customHint,
+    customReset);
   const el = h("section", { id: "ap-controls", class: "ap-controls", "aria-label": "Settings" },
-    h("details", { open: true },
-      h("summary", { text: "Model" }),
-      about, modelBox),
-    h("details", { open: true },
-      h("summary", { text: "Scale and softmax saturation" }),
+    group("ap-group-model", "Model", about, modelBox, moreModel),
+    group("ap-group-scale", "Scale and softmax saturation",
       h("div", { class: "ap-scale" }, h("label", { for: "ap-scale", text: "Scale" }), scale, scaleValue, reset, h("span", { class: "ap-check" }, noScale, noScaleL)),
       readout),
-    h("details", { open: true },
-      h("summary", { text: "Masks (combined: a pair is kept only if every mask keeps it)" }),
+    group("ap-group-masks", "Masks (a pair is kept only if every mask keeps it)",
       h("div", { class: "ap-grid" },
         h("span", { class: "ap-check" }, causal, causalL), h("span"),
-        winL, win, h("span", { class: "ap-check" }, winC, winCL), h("span"),
-        gwL, gw),
-      h("p", { class: "ap-hint", text: "Global tokens (see and are seen by all):" }), globals,
-      h("p", { class: "ap-hint", text: "Padding (keys no query may see):" }), padding,
-      h("div", { class: "ap-grid" }, blkL, blk, blL, bl, brL, br),
-      customHint,
-      customReset,
+        winL, win, h("span", { class: "ap-check" }, winC, winCL), h("span")),
+      moreMasks,
       cost));
 
   function update(state, { catalog, card, size }, trace, headTrace, perMask = []) {
@@ -116,7 +125,10 @@ export function createControls({ onChange }) {
       built = { key, controls: optionControls(card, onChange) };
       const pickers = [];
       if (size.layers > 1) pickers.push(layerL, layer);
-      modelBox.replaceChildren(...pickers, ...built.controls.flatMap((c) => c.els));
+      // The card lists its options most-used first: the first two show, the rest under "More".
+      modelBox.replaceChildren(...pickers, ...built.controls.slice(0, BASIC_OPTIONS).flatMap((c) => c.els));
+      modelMore.replaceChildren(...built.controls.slice(BASIC_OPTIONS).flatMap((c) => c.els));
+      moreModel.hidden = built.controls.length <= BASIC_OPTIONS;
       about.textContent = `${card.title}: ${card.description}`;
       const maskStage = card.stages.includes(MASK_STAGE) && catalog.stages.find((s) => s.name === MASK_STAGE);
       customHint.textContent = maskStage ? `Custom: on the “${maskStage.title}” stage, press Enter or click a cell to remove or restore that pair.` : "";
@@ -142,6 +154,9 @@ export function createControls({ onChange }) {
     if (document.activeElement !== bl) bl.value = String(state.blockLocal);
     if (document.activeElement !== br) br.value = String(state.blockRandom);
     customReset.disabled = state.custom.length === 0;
+    // A "More" part opens by itself when something in it is set (it never closes by itself).
+    if (built.controls.slice(BASIC_OPTIONS).some(({ spec }) => state[spec.name] !== spec.default)) moreModel.open = true;
+    if (state.globalWindow || state.globals.length || state.padding.length || state.block || state.custom.length) moreMasks.open = true;
     if (!trace) return;
     picks(globals, trace.tokens.query, state.globals, "globals");
     picks(padding, trace.tokens.key, state.padding, "padding");

@@ -3,10 +3,10 @@
 import { fmt } from "../../dom.js";
 
 /**
- * The stages whose numbers each stage's explanation reads, besides the stage itself: the page
- * asks the engine for them too. A stage not listed is explained from its own value.
+ * The stages whose numbers each stage's explanation reads, besides the stage itself (the page
+ * asks for every stage of the layer shown). A stage not listed is explained from its own value.
  */
-export const NEEDS = {
+const NEEDS = {
   input: ["embedding", "positional"],
   scores: ["query", "key"],
   scaled: ["scores"],
@@ -14,6 +14,31 @@ export const NEEDS = {
   softmax: ["masked"],
   "weighted-sum": ["softmax", "value"],
 };
+
+/**
+ * Where a cell of a stage comes from: [{stage, row?, col?}] in the matrices of the stages it
+ * reads (a row, a column or one cell), for the flow's and the neighbours' highlights. `cross`:
+ * keys and values come from the context sentence, which has no input stage of its own here.
+ */
+export function sources(stage, i, j, { cross = false } = {}) {
+  switch (stage) {
+    case "input": return [{ stage: "embedding", row: i, col: j }, { stage: "positional", row: i, col: j }];
+    case "query": return [{ stage: "input", row: i }];
+    case "key": case "value": return cross ? [] : [{ stage: "input", row: i }];
+    case "scores": return [{ stage: "query", row: i }, { stage: "key", row: j }];
+    case "scaled": return [{ stage: "scores", row: i, col: j }];
+    case "masked": return [{ stage: "scaled", row: i, col: j }];
+    case "softmax": return [{ stage: "masked", row: i }];
+    case "weighted-sum": return [{ stage: "softmax", row: i }, { stage: "value", col: j }];
+    case "concat": return [{ stage: "weighted-sum", row: i }];
+    case "output": return [{ stage: "concat", row: i }];
+    case "residual": return [{ stage: "input", row: i, col: j }, { stage: "output", row: i, col: j }];
+    case "layer-norm": return [{ stage: "residual", row: i }];
+    case "feed-forward": return [{ stage: "layer-norm", row: i }];
+    case "layer-output": return [{ stage: "layer-norm", row: i, col: j }, { stage: "feed-forward", row: i }];
+    default: return [];
+  }
+}
 
 const MAX_TERMS = 8; // longer sums are shortened with "…"
 

@@ -1,0 +1,124 @@
+// The whole computation at a glance: every stage of the layer and head shown, in lesson order,
+// each as a thumbnail whose shape is its matrix's (n x d_model, n x d_k, n x n, ...), the current
+// stage marked. The followed token's row is highlighted in every matrix along the query tokens,
+// the keys it attends to in K and V (and the key columns of the n x n matrices) with strength by
+// weight, and the cells a hovered cell was computed from on their stages. A thumbnail is a button
+// that goes to its stage.
+// createFlow({onStage(name)}) -> {el, update(view), mark(sources)}
+//   view = {stages: [stage info], current, get(name) -> matrix | undefined, focus, weights, tokens}
+//   (`weights`: the followed row's weights over the keys; `tokens`: {query, key} texts)
+import { h } from "../../dom.js";
+import { pixels } from "../../components/heatmap/palette.js";
+import { thumbSize, marksFor } from "./layout.js";
+
+const AXIS = { "query-tokens": "n", "key-tokens": "n", model: "d_model", head: "d_k", concat: "h·d_k", "kv-concat": "kv·d_k" };
+
+export function createFlow({ onStage }) {
+  const list = h("ol", { class: "ap-flow-list" });
+  const el = h("nav", { id: "ap-flow", class: "ap-flow", "aria-label": "Every stage of the computation (choose one to see it large)" }, list);
+  let items = new Map(); // stage name -> {li, button, canvas, matrix, key}
+  let last = null; // the last view
+  let sources = [];
+
+  function theme() {
+    const cs = getComputedStyle(el);
+    const v = (n, fb) => cs.getPropertyValue(n).trim() || fb;
+    return { accent: v("--ap-accent", "#3b4cc0"), fg: v("--ap-fg", "#1b1b1f"), bg: v("--ap-bg", "#fff"), line: v("--ap-line", "#ccc") };
+  }
+
+  function draw(item, marks, t) {
+    const m = item.matrix;
+    const c = item.canvas;
+    const ctx = c.getContext("2d");
+    const { w, h: hh } = item.size;
+    const dpr = window.devicePixelRatio || 1;
+    const W = Math.round(w * dpr), H = Math.round(hh * dpr);
+    if (c.width !== W) c.width = W;
+    if (c.height !== H) c.height = H;
+    ctx.setTransform(1, 0, 0, 1, 0, 0);
+    ctx.clearRect(0, 0, W, H);
+    if (!m || !m.rows || !m.cols) return;
+    if (item.imageKey !== item.key) {
+      // One pixel per value, scaled up without smoothing.
+      const img = new ImageData(pixels(item.palette, m.data, m.rows, m.cols), m.cols, m.rows);
+      const off = new OffscreenCanvas(m.cols, m.rows);
+      off.getContext("2d").putImageData(img, 0, 0);
+      item.image = off;
+      item.imageKey = item.key;
+    }
+    ctx.imageSmoothingEnabled = false;
+    ctx.drawImage(item.image, 0, 0, W, H);
+    const cw = W / m.cols, ch = H / m.rows;
+    const line = Math.max(1.5, Math.min(3, ch / 3)) * dpr;
+    for (const mk of marks) {
+      const alpha = mk.role === "key" ? 0.25 + 0.75 * mk.alpha : 1;
+      ctx.globalAlpha = alpha;
+      ctx.strokeStyle = mk.role === "source" ? t.fg : t.accent;
+      ctx.lineWidth = mk.role === "key" ? Math.max(1, line * (0.5 + mk.alpha / 2)) : line;
+      ctx.setLineDash(mk.role === "source" ? [3 * dpr, 2 * dpr] : []);
+      const r = mk.kind === "row" ? [0, mk.row * ch, W, ch] : mk.kind === "col" ? [mk.col * cw, 0, cw, H] : [mk.col * cw, mk.row * ch, cw, ch];
+      // At least a line's width, inside the canvas.
+      const [x, y, rw, rh] = r;
+      const ww = Math.max(rw, line), hh2 = Math.max(rh, line);
+      ctx.strokeRect(Math.min(x + line / 2, W - ww + line / 2), Math.min(y + line / 2, H - hh2 + line / 2), Math.max(1, ww - line), Math.max(1, hh2 - line));
+    }
+    ctx.globalAlpha = 1;
+    ctx.setLineDash([]);
+  }
+
+  function paintAll() {
+    if (!last) return;
+    const t = theme();
+    for (const [name, item] of items) {
+      const info = last.stages.find((s) => s.name === name);
+      const marks = marksFor(info, { focus: last.focus, weights: last.weights, sources });
+      // What is marked, for tests and tools: "focus:row:7 key:row:2 source:col:3 …".
+      item.button.dataset.marks = marks.map((m) => `${m.role}:${m.kind}:${m.kind === "col" ? m.col : m.kind === "row" ? m.row : `${m.row}.${m.col}`}`).join(" ");
+      draw(item, marks, t);
+    }
+  }
+
+  function update(view) {
+    last = view;
+    const names = view.stages.map((s) => s.name).join(",");
+    if (list.dataset.stages !== names) {
+      list.dataset.stages = names;
+      items = new Map();
+      list.replaceChildren(...view.stages.map((s, i) => {
+        const canvas = h("canvas", { class: "ap-flow-canvas", "aria-hidden": "true" });
+        const shape = h("span", { class: "ap-flow-shape" });
+        const button = h("button", { type: "button", class: "ap-flow-step", dataset: { stage: s.name }, onclick: () => onStage(s.name) },
+          h("span", { class: "ap-flow-title", text: `${i + 1}. ${s.title}` }), canvas, shape);
+        const li = h("li", { class: "ap-flow-item" }, button);
+        items.set(s.name, { li, button, canvas, shape, matrix: null, key: null, imageKey: null, size: { w: 0, h: 0 }, palette: s.name === "softmax" ? "sequential" : "diverging" });
+        return li;
+      }));
+    }
+    for (const s of view.stages) {
+      const item = items.get(s.name);
+      const m = view.get(s.name);
+      item.matrix = m ?? null;
+      item.key = m ? m.data : null; // a new trace brings new arrays
+      const here = s.name === view.current;
+      item.button.setAttribute("aria-current", here ? "step" : "false");
+      item.li.classList.toggle("ap-flow-here", here);
+      if (m) {
+        item.size = thumbSize(m.rows, m.cols);
+        item.button.style.setProperty("--w", `${item.size.w}px`);
+        item.button.style.setProperty("--h", `${item.size.h}px`);
+        item.shape.textContent = `${m.rows} × ${m.cols}`;
+        item.button.setAttribute("aria-label", `${s.title}: ${m.rows} × ${m.cols} (${AXIS[s.rowAxis] ?? s.rowAxis} × ${AXIS[s.colAxis] ?? s.colAxis})${here ? ", shown" : ""}`);
+      }
+      item.li.hidden = !m;
+    }
+    paintAll();
+  }
+
+  /** Marks the cells a hovered cell came from ([{stage, row?, col?}]; [] clears). */
+  function mark(next) {
+    sources = next ?? [];
+    paintAll();
+  }
+
+  return { el, update, mark };
+}
