@@ -154,7 +154,9 @@ test("editing a number flows through every later stage; a custom mask cell can b
   const softmaxBefore = await page.evaluate(() => window.playground.state.edits.length);
   assert.equal(softmaxBefore, 0);
   await page.focus("#ap-matrix [tabindex='0']");
-  await page.keyboard.press("ArrowDown"); // cursor starts at (0, 0): move to row 1
+  // The cursor starts on the followed token's row ("it"): go to (0, 0), then to row 1.
+  await page.keyboard.press("Control+Home");
+  await page.keyboard.press("ArrowDown");
   await page.keyboard.press("Enter");
   await settled(page);
   await page.fill("#ap-edit-value", "9");

@@ -39,6 +39,9 @@ const TEXT_FIELDS = new Set(["INPUT", "TEXTAREA", "SELECT"]);
 /** Whether two states show the same view (they differ at most in the backend choice). */
 const sameView = (a, b) => JSON.stringify({ ...a, backend: null, tour: null }) === JSON.stringify({ ...b, backend: null, tour: null });
 
+/** State fields that change no weight (the weight heatmap is not redrawn for them). */
+const VIEW_ONLY = new Set(["sentence", "context", "mode", "focus", "stage", "weight", "scale", "causal", "window", "windowCausal", "globals", "globalWindow", "padding", "block", "blockLocal", "blockRandom", "blockSeed", "custom", "hideSpecial", "backend", "tour"]);
+
 class Stale extends Error {
   name = "Stale";
 }
@@ -178,6 +181,7 @@ export function mount(root, initial, { catalog, compute, models = null, onChange
   const explainBox = h("div", { id: "ap-explain", class: "ap-explain", "aria-live": "polite" });
   const editBox = h("div", { class: "ap-edit" });
   let weightShown = null; // the weight slice on screen: {matrix, row0, col0}
+  let weightDrawn = null; // what the weight heatmap last drew: {key}
   const weights = createWeights({
     onPick: (weight) => update({ weight }),
     onActivate: (e) => {
@@ -455,6 +459,17 @@ export function mount(root, initial, { catalog, compute, models = null, onChange
       digits: 2,
     });
     const headTrace = headOf(shown);
+    // The weight matrix shown: drawn again only when what it shows changed (not the sentence,
+    // the masks or the scale), and right after the stage's heatmap, before the other parts
+    // change the page, so its one layout read finds the layout clean.
+    const choices = weightMatrices(catalog, state.model).filter((e) => layerOf(shown).weights.some((w) => w.matrix === e.matrix));
+    // A stage made by a weight (W_Q for the queries) shows that one; other stages the learner's pick.
+    const own = choices.find((e) => e.stage === state.stage);
+    const weightKey = JSON.stringify([own?.matrix ?? state.weight, ...Object.entries(state).filter(([k]) => !VIEW_ONLY.has(k))]);
+    if (weightKey !== weightDrawn?.key) {
+      weightShown = weights.update(choices, own?.matrix ?? state.weight, { trace, layer: shown.layer, head: shown.head, weights: layerOf(shown).weights, kvHead: headTrace?.kvHead });
+      weightDrawn = { key: weightKey };
+    }
     // The maps' tokens are the trace's (same text, same tokenizer); if they ever differ, show all.
     const n = shown.grid?.attentions.seqLen ?? 0;
     const gridKeep = n === trace.tokens.query.length ? keepQ : Array.from({ length: n }, (_, i) => i);
@@ -484,13 +499,10 @@ export function mount(root, initial, { catalog, compute, models = null, onChange
     };
     tour.update(state, facts);
     controls.update(state, { catalog, card: model, size }, trace, headTrace, shown.perMask);
-    const choices = weightMatrices(catalog, state.model).filter((e) => layerOf(shown).weights.some((w) => w.matrix === e.matrix));
-    // A stage made by a weight (W_Q for the queries) shows that one; other stages the learner's pick.
-    const own = choices.find((e) => e.stage === state.stage);
-    weightShown = weights.update(choices, own?.matrix ?? state.weight, { trace, layer: shown.layer, head: shown.head, weights: layerOf(shown).weights, kvHead: headTrace?.kvHead });
     renderEdit();
     if (!explainBox.dataset.row) showCell(null);
     finish();
+
     // Edit to screen, and the part of it spent waiting for the worker (compute and transfer).
     root.dataset.updateMs = (performance.now() - got.t0).toFixed(2);
     root.dataset.workerMs = (got.t1 - got.t0).toFixed(2);

@@ -13,6 +13,18 @@ import { thumbSize, marksFor } from "./layout.js";
 
 const AXIS = { "query-tokens": "n", "key-tokens": "n", model: "d_model", head: "d_k", concat: "h·d_k", "kv-concat": "kv·d_k" };
 
+/** The matrix sampled down to at most maxRows x maxCols values (nearest), or itself when it fits. */
+function sample(m, maxRows, maxCols) {
+  if (m.rows <= maxRows && m.cols <= maxCols) return m;
+  const rows = Math.min(m.rows, maxRows), cols = Math.min(m.cols, maxCols);
+  const data = new Float32Array(rows * cols);
+  for (let i = 0; i < rows; i++) {
+    const from = Math.floor((i * m.rows) / rows) * m.cols;
+    for (let j = 0; j < cols; j++) data[i * cols + j] = m.data[from + Math.floor((j * m.cols) / cols)];
+  }
+  return { rows, cols, data };
+}
+
 export function createFlow({ onStage }) {
   const list = h("ol", { class: "ap-flow-list" });
   const el = h("nav", { id: "ap-flow", class: "ap-flow", "aria-label": "Every stage of the computation (choose one to see it large)" }, list);
@@ -39,9 +51,11 @@ export function createFlow({ onStage }) {
     ctx.clearRect(0, 0, W, H);
     if (!m || !m.rows || !m.cols) return;
     if (item.imageKey !== item.key) {
-      // One pixel per value, scaled up without smoothing.
-      const img = new ImageData(pixels(item.palette, m.data, m.rows, m.cols), m.cols, m.rows);
-      const off = new OffscreenCanvas(m.cols, m.rows);
+      // One pixel per value, scaled up without smoothing; a matrix larger than the thumbnail's
+      // device pixels is sampled down to them first (every k-th row and column).
+      const { data, rows, cols } = sample(m, H, W);
+      const img = new ImageData(pixels(item.palette, data, rows, cols), cols, rows);
+      const off = new OffscreenCanvas(cols, rows);
       off.getContext("2d").putImageData(img, 0, 0);
       item.image = off;
       item.imageKey = item.key;
@@ -87,10 +101,11 @@ export function createFlow({ onStage }) {
       list.replaceChildren(...view.stages.map((s, i) => {
         const canvas = h("canvas", { class: "ap-flow-canvas", "aria-hidden": "true" });
         const shape = h("span", { class: "ap-flow-shape" });
+        const axes = h("span", { class: "ap-visually-hidden" });
         const button = h("button", { type: "button", class: "ap-flow-step", dataset: { stage: s.name }, onclick: () => onStage(s.name) },
-          h("span", { class: "ap-flow-title", text: `${i + 1}. ${s.title}` }), canvas, shape);
+          h("span", { class: "ap-flow-title", text: `${i + 1}. ${s.title}` }), canvas, shape, axes);
         const li = h("li", { class: "ap-flow-item" }, button);
-        items.set(s.name, { li, button, canvas, shape, matrix: null, key: null, imageKey: null, size: { w: 0, h: 0 }, palette: s.name === "softmax" ? "sequential" : "diverging" });
+        items.set(s.name, { li, button, canvas, shape, axes, matrix: null, key: null, imageKey: null, size: { w: 0, h: 0 }, palette: s.name === "softmax" ? "sequential" : "diverging" });
         return li;
       }));
     }
@@ -107,7 +122,7 @@ export function createFlow({ onStage }) {
         item.button.style.setProperty("--w", `${item.size.w}px`);
         item.button.style.setProperty("--h", `${item.size.h}px`);
         item.shape.textContent = `${m.rows} × ${m.cols}`;
-        item.button.setAttribute("aria-label", `${s.title}: ${m.rows} × ${m.cols} (${AXIS[s.rowAxis] ?? s.rowAxis} × ${AXIS[s.colAxis] ?? s.colAxis})${here ? ", shown" : ""}`);
+        item.axes.textContent = ` (${AXIS[s.rowAxis] ?? s.rowAxis} × ${AXIS[s.colAxis] ?? s.colAxis})`;
       }
       item.li.hidden = !m;
     }
