@@ -1,5 +1,6 @@
-// Headless Chromium for the page tests (tests/e2e/harness.mjs) and the benchmark (bench/run.mjs):
-// Debian's Chromium (or $CHROMIUM) driven by playwright-core, launched the same way for both.
+// Headless Chromium for the page tests (tests/e2e/harness.mjs), Lighthouse (tests/e2e/lighthouse.mjs,
+// which adds a DevTools port) and the benchmark (bench/run.mjs): Debian's Chromium (or $CHROMIUM)
+// driven by playwright-core, launched the same way for all three.
 import { chromium } from "playwright-core";
 
 /** Quiet and offline: no sandbox (containers), no GPU, no QUIC, no background traffic of its own. */

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Every test: native (`cargo test`, the WGSL kernel on lavapipe, the benchmark compiled), the
-# browser suite in headless Chromium and Firefox for each wasm build, then the page tests (Trunk build, playwright-core).
+# browser suite in headless Chromium and Firefox for each wasm build, then the page tests (Trunk build, playwright-core)
+# and Lighthouse on the built page.
 # `scripts/test.sh native`, `types`, `browsers` or `page` runs one part.
 # Ends with one line: "total: N passed, N failed". The counts of each part, with the date and
 # the toolchain, go to target/test-summary.txt (the README points there instead of keeping
@@ -83,7 +84,7 @@ if [ "$part" = all ] || [ "$part" = browsers ]; then
 fi
 
 if [ "$part" = all ] || [ "$part" = page ]; then
-  echo "== page: trunk build --release (the page and its five engine builds), then node --test tests/e2e (headless Chromium)"
+  echo "== page: trunk build --release (the page and its five engine builds), then node --test tests/e2e (headless Chromium), then Lighthouse"
   if trunk build --release >target/trunk-build.log 2>&1; then
     # One test file at a time: the long-task and timing tests want the machine to themselves.
     node --test --test-concurrency=1 --test-reporter=tap tests/e2e/ >target/e2e.log 2>&1
@@ -95,6 +96,14 @@ if [ "$part" = all ] || [ "$part" = page ]; then
     tally "page: node --test tests/e2e (headless Chromium)" "${p:-0}" "${f:-1}"
     [ $status = 0 ] || grep -E -A25 '^not ok' target/e2e.log | head -80
     echo "   screenshots: target/e2e/screenshots/"
+    echo "== page: Lighthouse on dist/ (mobile and desktop; accessibility and best practices at least 95, performance printed)"
+    # One test: both runs pass or it fails. Its score lines go to the summary.
+    if node tests/e2e/lighthouse.mjs 2>&1 | tee target/lighthouse.log; [ "${PIPESTATUS[0]}" = 0 ]; then
+      passed=$((passed + 1)); tally "page: lighthouse (mobile, desktop)" 1 0
+    else
+      status=1; failed=$((failed + 1)); tally "page: lighthouse (mobile, desktop)" 0 1
+    fi
+    grep -E '^lighthouse' target/lighthouse.log | sed -E 's/^/page: /' >>"$summary"
   else
     status=1; failed=$((failed + 1)); tally "page: trunk build --release failed" 0 1; tail -30 target/trunk-build.log
   fi
