@@ -39,10 +39,12 @@ export function createBackend({ onChoose, onRun, onCancel }) {
     gpuNameEl.textContent = gpuName(view.gpu) ?? "WebGPU";
     const last = (r) => (r ? `last run ${duration(r.ms)}` : "no run yet");
     cpuTime.textContent = last(view.last.cpu);
-    gpuTime.textContent = view.gpu?.available ? last(view.last.webgpu) : "";
+    // While the browser is asked, the note sits on the option's line (no line that comes and
+    // goes, so nothing below moves when the answer comes).
+    gpuTime.textContent = view.gpu?.available ? last(view.last.webgpu) : view.gpu ? "" : "asking the browser…";
     gpu.disabled = !view.gpu?.available;
     reason.textContent = unavailableText(view.gpu);
-    reason.hidden = reason.textContent === "";
+    reason.hidden = reason.textContent === "" || !view.gpu;
     const on = effective(view.choice, view.gpu);
     cpu.checked = on === "cpu";
     gpu.checked = on === "webgpu";
