@@ -152,3 +152,17 @@ function contrast(a, b) {
   const [x, y] = [lum(a), lum(b)].sort((p, q) => q - p);
   return (x + 0.05) / (y + 0.05);
 }
+
+test("a clipped diverging scale reaches its end colours at the quantile, not at an outlier", async () => {
+  const { makeScale, encode, LUT_SIZE } = await import("../../www/js/components/heatmap/palette.js");
+  const data = new Float32Array(1000).map((_, i) => ((i % 21) - 10) / 10); // -1 … 1
+  data[3] = 100; // one outlier dimension
+  const plain = makeScale("diverging", data);
+  assert.equal(plain.max, 100);
+  const clipped = makeScale("diverging", data, data.length, 0.99);
+  assert.ok(clipped.max <= 1 && clipped.max > 0.8, String(clipped.max));
+  assert.equal(clipped.code(1), LUT_SIZE - 1, "|v| at the quantile takes the end colour");
+  assert.equal(clipped.code(100), LUT_SIZE - 1, "beyond it, clamped");
+  assert.equal(clipped.code(0), (LUT_SIZE - 1) / 2);
+  assert.deepEqual(encode("sequential", data, data.length, undefined, 0.99).max, encode("sequential", data, data.length).max, "sequential ignores clip");
+});

@@ -39,6 +39,12 @@ const TEXT_FIELDS = new Set(["INPUT", "TEXTAREA", "SELECT"]);
 /** Whether two states show the same view (they differ at most in the backend choice). */
 const sameView = (a, b) => JSON.stringify({ ...a, backend: null, tour: null }) === JSON.stringify({ ...b, backend: null, tour: null });
 
+/**
+ * Colours of matrices along d_model are scaled to the 99th percentile of |value|: a few of a real
+ * model's dimensions are a hundred times larger than the rest and would leave every other cell white.
+ */
+const CLIP = { model: 0.99 };
+
 /** State fields that change no weight (the weight heatmap is not redrawn for them). */
 const VIEW_ONLY = new Set(["sentence", "context", "mode", "focus", "stage", "weight", "scale", "causal", "window", "windowCausal", "globals", "globalWindow", "padding", "block", "blockLocal", "blockRandom", "blockSeed", "custom", "hideSpecial", "backend", "tour"]);
 
@@ -457,6 +463,7 @@ export function mount(root, initial, { catalog, compute, models = null, onChange
         (crop.rows || crop.cols ? " (special tokens hidden)" : ""),
       highlightRow: focusRow >= 0 ? focusRow : null,
       digits: 2,
+      clip: CLIP[m.colAxis] ?? null,
     });
     const headTrace = headOf(shown);
     // The weight matrix shown: drawn again only when what it shows changed (not the sentence,
@@ -474,12 +481,14 @@ export function mount(root, initial, { catalog, compute, models = null, onChange
     const n = shown.grid?.attentions.seqLen ?? 0;
     const gridKeep = n === trace.tokens.query.length ? keepQ : Array.from({ length: n }, (_, i) => i);
     heads.update(state, shown.grid, gridKeep);
-    layersView.update(state, shown.grid, trace.tokens.query, gridKeep);
+    layersView.update(followed, shown.grid, trace.tokens.query, gridKeep);
     const weightsM = matrixOf(shown, WEIGHTS_STAGE);
     follow.update(followed, trace, weightsM, headTrace, state.hideSpecial ? { query: keepQ, key: keepK } : null);
     const stageInfos = model.stages.map(stageInfo).filter(Boolean).map(withFormula);
     flow.update({
       stages: stageInfos,
+      weightsStage: WEIGHTS_STAGE,
+      clip: CLIP,
       current: state.stage,
       get: (name) => matrixOf(shown, name),
       focus,

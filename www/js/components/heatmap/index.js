@@ -90,6 +90,7 @@ export function createHeatmap(container, { onCell, onActivate } = {}) {
     title: "",
     highlightRow: null,
     digits: 2,
+    clip: null, // diverging: scale to this quantile of |value| (null: the largest)
   };
   let codes = new Uint16Array(0); // per cell: palette code (palette.js)
   let tableShown = false;
@@ -320,10 +321,11 @@ export function createHeatmap(container, { onCell, onActivate } = {}) {
     spec.palette = paletteName(spec.palette);
     spec.digits = Number.isInteger(spec.digits) && spec.digits >= 0 && spec.digits <= 20 ? spec.digits : 2;
     spec.highlightRow = Number.isInteger(spec.highlightRow) ? spec.highlightRow : null;
+    spec.clip = spec.clip > 0 && spec.clip < 1 ? spec.clip : null;
     spec.title = spec.title == null ? "" : String(spec.title);
 
     // colour codes, once per update
-    codes = encode(spec.palette, spec.data, n, codes).codes;
+    codes = encode(spec.palette, spec.data, n, codes, spec.clip).codes;
     canvas.setAttribute("aria-label", spec.title || "Heatmap");
 
     // keep the cursor (clamped), drop a hover that fell outside

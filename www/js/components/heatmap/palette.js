@@ -95,7 +95,7 @@ export function colour(palette, t) {
 }
 
 /** The scale the first n values of data give under the palette (see the contract above). */
-export function makeScale(palette, data, n = data.length) {
+export function makeScale(palette, data, n = data.length, clip = null) {
   const name = paletteName(palette);
   let lo = Infinity;
   let hi = -Infinity;
@@ -113,6 +113,7 @@ export function makeScale(palette, data, n = data.length) {
   let min;
   let max;
   let index; // finite v -> LUT index, before clamping
+  if (name === "diverging" && clip > 0 && clip < 1) maxAbs = Math.min(maxAbs, quantileAbs(data, n, clip)) || maxAbs;
   if (name === "diverging") {
     const s = maxAbs > 0 ? top / (2 * maxAbs) : 0;
     const mid = top / 2;
@@ -144,9 +145,30 @@ export function makeScale(palette, data, n = data.length) {
   };
 }
 
-/** Every value's code at once: {codes, min, max}; `out` is reused when it has length n. */
-export function encode(palette, data, n, out) {
-  const scale = makeScale(palette, data, n);
+/**
+ * The q-quantile of |v| over the finite values among the first n (from at most 4,096 of them,
+ * evenly spaced): a diverging scale clipped there shows matrices whose few huge entries would
+ * otherwise leave every other cell white (BERT's outlier dimensions).
+ */
+function quantileAbs(data, n, q) {
+  const step = Math.max(1, Math.floor(n / 4096));
+  const a = [];
+  for (let k = 0; k < n; k += step) {
+    const v = data[k];
+    if (v > -Infinity && v < Infinity) a.push(v < 0 ? -v : v);
+  }
+  if (!a.length) return 0;
+  a.sort((x, y) => x - y);
+  return a[Math.min(a.length - 1, Math.floor(q * a.length))];
+}
+
+/**
+ * Every value's code at once: {codes, min, max}; `out` is reused when it has length n; `clip`
+ * (diverging only): scale to that quantile of |v| instead of the largest (larger values get the
+ * end colours).
+ */
+export function encode(palette, data, n, out, clip = null) {
+  const scale = makeScale(palette, data, n, clip);
   const codes = out && out.length === n ? out : new Uint16Array(n);
   for (let k = 0; k < n; k++) codes[k] = scale.code(data[k]);
   return { codes, min: scale.min, max: scale.max };
@@ -166,9 +188,9 @@ export function legendStops(palette, min, max) {
  * the heatmap colours them: for a thumbnail drawn as an image. Masked values (-Infinity) get
  * `masked` ([r, g, b]), NaN `nan`. `out` is reused when it has the right length.
  */
-export function pixels(palette, data, rows, cols, { masked = [200, 200, 200], nan = [160, 160, 160] } = {}, out) {
+export function pixels(palette, data, rows, cols, { masked = [200, 200, 200], nan = [160, 160, 160], clip = null } = {}, out) {
   const n = rows * cols;
-  const scale = makeScale(palette, data, n);
+  const scale = makeScale(palette, data, n, clip);
   const table = lut(palette).bytes;
   const bytes = out && out.length === n * 4 ? out : new Uint8ClampedArray(n * 4);
   for (let k = 0; k < n; k++) {

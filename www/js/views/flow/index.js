@@ -5,7 +5,8 @@
 // weight, and the cells a hovered cell was computed from on their stages. A thumbnail is a button
 // that goes to its stage.
 // createFlow({onStage(name)}) -> {el, update(view), mark(sources)}
-//   view = {stages: [stage info], current, get(name) -> matrix | undefined, focus, weights, tokens}
+//   view = {stages: [stage info], current, get(name) -> matrix | undefined, focus, weights,
+//   weightsStage (drawn on the 0-to-1 palette), clip ({axis: quantile}: colour scales clipped as on the large view)}
 //   (`weights`: the followed row's weights over the keys; `tokens`: {query, key} texts)
 import { h } from "../../dom.js";
 import { pixels } from "../../components/heatmap/palette.js";
@@ -32,16 +33,26 @@ export function createFlow({ onStage }) {
   let last = null; // the last view
   let sources = [];
 
+  // The colours of the marks, read from the page's custom properties once, and again when the
+  // colour scheme changes (reading styles on every update would cost a style recalculation).
+  let colours = null;
   function theme() {
-    const cs = getComputedStyle(el);
-    const v = (n, fb) => cs.getPropertyValue(n).trim() || fb;
-    return { accent: v("--ap-accent", "#3b4cc0"), fg: v("--ap-fg", "#1b1b1f"), bg: v("--ap-bg", "#fff"), line: v("--ap-line", "#ccc") };
+    if (!colours) {
+      const cs = getComputedStyle(el);
+      const v = (n, fb) => cs.getPropertyValue(n).trim() || fb;
+      colours = { accent: v("--ap-accent", "#3b4cc0"), fg: v("--ap-fg", "#1b1b1f") };
+    }
+    return colours;
   }
+  matchMedia?.("(prefers-color-scheme: dark)").addEventListener?.("change", () => {
+    colours = null;
+    paintAll();
+  });
 
   function draw(item, marks, t) {
     const m = item.matrix;
     const c = item.canvas;
-    const ctx = c.getContext("2d");
+    const ctx = (item.ctx ??= c.getContext("2d"));
     const { w, h: hh } = item.size;
     const dpr = window.devicePixelRatio || 1;
     const W = Math.round(w * dpr), H = Math.round(hh * dpr);
@@ -54,10 +65,12 @@ export function createFlow({ onStage }) {
       // One pixel per value, scaled up without smoothing; a matrix larger than the thumbnail's
       // device pixels is sampled down to them first (every k-th row and column).
       const { data, rows, cols } = sample(m, H, W);
-      const img = new ImageData(pixels(item.palette, data, rows, cols), cols, rows);
-      const off = new OffscreenCanvas(cols, rows);
-      off.getContext("2d").putImageData(img, 0, 0);
-      item.image = off;
+      const img = new ImageData(pixels(item.palette, data, rows, cols, { clip: item.clip }), cols, rows);
+      if (item.image?.width !== cols || item.image?.height !== rows) {
+        item.image = new OffscreenCanvas(cols, rows);
+        item.imageCtx = item.image.getContext("2d");
+      }
+      item.imageCtx.putImageData(img, 0, 0);
       item.imageKey = item.key;
     }
     ctx.imageSmoothingEnabled = false;
@@ -105,7 +118,7 @@ export function createFlow({ onStage }) {
         const button = h("button", { type: "button", class: "ap-flow-step", dataset: { stage: s.name }, onclick: () => onStage(s.name) },
           h("span", { class: "ap-flow-title", text: `${i + 1}. ${s.title}` }), canvas, shape, axes);
         const li = h("li", { class: "ap-flow-item" }, button);
-        items.set(s.name, { li, button, canvas, shape, axes, matrix: null, key: null, imageKey: null, size: { w: 0, h: 0 }, palette: s.name === "softmax" ? "sequential" : "diverging" });
+        items.set(s.name, { li, button, canvas, shape, axes, matrix: null, key: null, imageKey: null, size: { w: 0, h: 0 }, palette: s.name === view.weightsStage ? "sequential" : "diverging", clip: view.clip?.[s.colAxis] ?? null });
         return li;
       }));
     }
