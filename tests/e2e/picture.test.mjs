@@ -144,7 +144,7 @@ test("a long sentence scales the matrix down to fit; zoom enlarges it and Fit br
   await page.click("#ap-matrix button[aria-label='Zoom in']");
   await page.click("#ap-matrix button[aria-label='Zoom in']");
   assert.equal(await overflow(), true, "zoomed in, the box scrolls");
-  await page.click("#ap-matrix button[aria-label='Fit the whole matrix']");
+  await page.click("#ap-matrix button[aria-label='Reset the zoom']");
   assert.equal(await overflow(), false);
   await context.close();
 });

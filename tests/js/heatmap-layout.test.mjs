@@ -19,9 +19,11 @@ test("on-screen cells: the whole matrix fits the box at zoom 1 (MAX_CELL at most
   assert.equal(small.cell, MAX_CELL);
   assert.equal(small.totalW, small.L + 3 * MAX_CELL + PAD);
   assert.equal(small.totalH, small.T + 3 * MAX_CELL + PAD);
-  const large = screenLayout({ rows: 512, cols: 512, width: 800, rowLabelW: 30, colLabelW: 30 });
+  const large = screenLayout({ rows: 512, cols: 512, width: 800, height: 600, rowLabelW: 30, colLabelW: 30 });
   assert.equal(large.cell, 1);
-  assert.ok(large.totalW <= 800, "fits the width");
+  assert.ok(large.totalW <= 800 && large.totalH <= 600, "fits the box");
+  const unbounded = screenLayout({ rows: 512, cols: 512, width: 800, rowLabelW: 30, colLabelW: 30 });
+  assert.equal(unbounded.cell, MIN_CELL, "a box of any height: readable rows, and it scrolls");
   const mid = screenLayout({ rows: 20, cols: 20, width: 600, rowLabelW: 30, colLabelW: 30 });
   assert.equal(mid.cell, Math.floor((600 - mid.L - PAD) / 20));
   assert.ok(mid.totalW <= 600 && mid.totalW > 600 - 20, "fills the width to within one column");
@@ -39,6 +41,14 @@ test("on-screen cells: the whole matrix fits the box at zoom 1 (MAX_CELL at most
   assert.deepEqual(zoomSteps(1), [1, 2, 4, 8, 16, 32, 64]);
   assert.deepEqual(zoomSteps(MAX_CELL), [1]);
   assert.deepEqual(zoomSteps(20), [1, 2, 4]);
+  // Few rows, many columns (13 tokens x 384 dimensions): readable rows, sideways scroll; zooming
+  // out shows the whole matrix.
+  const wide = screenLayout({ rows: 13, cols: 384, width: 800, height: 560, rowLabelW: 30, colLabelW: 30 });
+  assert.equal(wide.cell, MIN_CELL);
+  assert.equal(wide.whole, Math.floor((800 - wide.L - PAD) / 384));
+  assert.ok(wide.totalW > 800);
+  assert.deepEqual(zoomSteps(wide.fit, wide.whole), [wide.whole / MIN_CELL, 1, 2, 4]);
+  assert.equal(screenLayout({ rows: 13, cols: 384, width: 800, height: 560, rowLabelW: 30, colLabelW: 30, zoom: wide.whole / MIN_CELL }).cell, wide.whole);
 });
 
 test("zero-size and 1x1 matrices", () => {

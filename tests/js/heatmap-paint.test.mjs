@@ -220,7 +220,7 @@ test("the on-screen window paints only the visible cells, with hover and cursor 
   const colLabels = labels("c", n);
   const w = measureLabels(ctx, n, n, rowLabels, colLabels, "sans-serif");
   assert.deepEqual(w, { row: 4 * CHAR_W, col: 4 * CHAR_W });
-  const lay = screenLayout({ rows: n, cols: n, width: 600, rowLabelW: w.row, colLabelW: w.col, zoom: 14 });
+  const lay = screenLayout({ rows: n, cols: n, width: 600, rowLabelW: w.row, colLabelW: w.col });
   assert.equal(lay.cell, 14);
   const view = { sx: 14 * 100, sy: 14 * 200 + 5, w: 600, h: 400 };
   const range = visibleRange(lay, n, n, view);

@@ -8,7 +8,7 @@
 // the DOM skeleton, the spec, the theme read from CSS and the canvas size.
 
 import { encode, lut as paletteLut, paletteName } from "./palette.js";
-import { cellAt, pageRows, screenLayout, scrollToShow, zoomSteps } from "./layout.js";
+import { MAX_CELL, cellAt, pageRows, screenLayout, scrollToShow, zoomSteps } from "./layout.js";
 import { DEFAULT_THEME, createFitter, measureLabels, paintGrid } from "./paint.js";
 import { createTable } from "./table.js";
 import { createInput } from "./input.js";
@@ -43,12 +43,13 @@ export function createHeatmap(container, { onCell, onActivate } = {}) {
   const bar = make("div", "ap-hm-bar");
   const toggle = make("button", "ap-hm-toggle", { type: "button", "aria-controls": `${uid}-table` });
   toggle.textContent = "Show as table";
-  // Zoom: 1 shows the whole matrix; each step doubles the cells (the box then scrolls).
+  // Zoom: 1 is the fitted view (the whole matrix, or readable rows of a wide one); each step
+  // doubles the cells (the box then scrolls); zooming out of a wide matrix shows all of it.
   const zoomOut = make("button", "ap-hm-zoom", { type: "button", "aria-label": "Zoom out" });
-  const zoomFit = make("button", "ap-hm-zoom", { type: "button", "aria-label": "Fit the whole matrix" });
+  const zoomFit = make("button", "ap-hm-zoom", { type: "button", "aria-label": "Reset the zoom" });
   const zoomIn = make("button", "ap-hm-zoom", { type: "button", "aria-label": "Zoom in" });
   zoomOut.textContent = "−";
-  zoomFit.textContent = "Fit";
+  zoomFit.textContent = "1×";
   zoomIn.textContent = "+";
   const zoomBox = make("span", "ap-hm-zoombox", { role: "group", "aria-label": "Zoom" });
   zoomBox.append(zoomOut, zoomFit, zoomIn);
@@ -137,10 +138,11 @@ export function createHeatmap(container, { onCell, onActivate } = {}) {
   function size(W) {
     const maxH = parseFloat(win.getComputedStyle(scroller).maxHeight);
     lay = screenLayout({ rows: spec.rows, cols: spec.cols, width: W, height: Number.isFinite(maxH) ? maxH : Infinity, rowLabelW: labelW.row, colLabelW: labelW.col, zoom });
-    const steps = zoomSteps(lay.fit);
-    zoomIn.disabled = zoom >= steps.at(-1);
-    zoomOut.disabled = zoomFit.disabled = zoom <= 1;
-    zoomBox.hidden = steps.length === 1 && zoom === 1;
+    const steps = zoomSteps(lay.fit, lay.whole);
+    zoomIn.disabled = lay.cell >= MAX_CELL;
+    zoomOut.disabled = lay.cell <= lay.whole;
+    zoomFit.disabled = zoom === 1;
+    zoomBox.hidden = steps.length === 1;
     stage.style.width = `${lay.totalW}px`;
     stage.style.height = `${lay.totalH}px`;
   }
@@ -226,11 +228,12 @@ export function createHeatmap(container, { onCell, onActivate } = {}) {
   }
 
   function setZoom(z) {
-    zoom = Math.max(1, z);
+    const steps = zoomSteps(lay.fit, lay.whole);
+    zoom = Math.min(steps.at(-1), Math.max(steps[0], z));
     layout();
     ensureVisible(input.cursor);
   }
-  zoomOut.addEventListener("click", () => setZoom(zoom / 2));
+  zoomOut.addEventListener("click", () => setZoom(zoom > 1 ? zoom / 2 : zoomSteps(lay.fit, lay.whole)[0]));
   zoomFit.addEventListener("click", () => setZoom(1));
   zoomIn.addEventListener("click", () => setZoom(zoom * 2));
 

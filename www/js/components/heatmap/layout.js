@@ -8,9 +8,10 @@
 //   at most ROW_LABEL_MAX / COL_LABEL_MAX, and the row gutter at most 30% of the width.
 // - screenLayout({rows, cols, width, height, rowLabelW, colLabelW, zoom}): the on-screen grid, whole
 //   px cells: at zoom 1 the whole matrix fits width x height (height: the box's largest, Infinity
-//   when unbounded), cells at most MAX_CELL and at least 1 px (labels thinned when short); zoom > 1
-//   multiplies that fitted cell (up to MAX_CELL, or ZOOM_MAX times the fit) and the box scrolls.
-// - zoomSteps(fit): the zoom factors worth offering for a fitted cell (1, 2, 4, ... until MAX_CELL).
+//   when unbounded), cells at most MAX_CELL and at least 1 px (labels thinned when short), except
+//   that a matrix with few rows and many columns keeps MIN_CELL rows and scrolls sideways; zoom
+//   multiplies that cell (down to the whole matrix, up to MAX_CELL) and the box scrolls.
+// - zoomSteps(fit, whole): the zoom factors worth offering (whole / fit, 1, 2, 4, ... until MAX_CELL).
 // - fitLayout({rows, cols, width, height, rowLabelW, colLabelW, title, legend}): the whole matrix
 //   fitted into width x height (any cell size, fractions allowed), below a title band of TITLE_H
 //   (when title) and above a legend band of LEGEND_H (when legend); adds {top, titleBox, legendBox}.
@@ -49,21 +50,26 @@ export function gutters(rowLabelW, colLabelW, width) {
 
 export function screenLayout({ rows, cols, width, height = Infinity, rowLabelW, colLabelW, zoom = 1 }) {
   const { L, T } = gutters(rowLabelW, colLabelW, width);
-  const fit = fitCell({ rows, cols, width, height, L, T });
-  const cell = zoom > 1 ? Math.max(fit, Math.min(MAX_CELL, Math.round(fit * zoom))) : fit;
-  return { L, T, cell, fit, totalW: L + cols * cell + PAD, totalH: T + rows * cell + PAD };
+  const { whole, fit } = fitCell({ rows, cols, width, height, L, T });
+  const cell = Math.max(whole, Math.min(MAX_CELL, zoom >= 1 ? Math.max(fit, Math.round(fit * zoom)) : Math.round(fit * zoom)));
+  return { L, T, cell, fit, whole, totalW: L + cols * cell + PAD, totalH: T + rows * cell + PAD };
 }
 
-/** The whole-px cell at which the matrix fits width x height beside its gutters: 1 to MAX_CELL. */
+/**
+ * Whole-px cells: `whole`, at which the whole matrix fits width x height beside its gutters (1 to
+ * MAX_CELL); `fit`, the default: `whole`, except that a matrix with few rows and many columns (13
+ * tokens x 384 dimensions) keeps rows of MIN_CELL when its height allows, and scrolls sideways.
+ */
 function fitCell({ rows, cols, width, height, L, T }) {
   const byW = Math.floor((width - L - PAD) / Math.max(cols, 1));
   const byH = Number.isFinite(height) ? Math.floor((height - T - PAD) / Math.max(rows, 1)) : Infinity;
-  return Math.max(1, Math.min(MAX_CELL, byW, byH));
+  const whole = Math.max(1, Math.min(MAX_CELL, byW, byH));
+  return { whole, fit: Math.max(whole, Math.min(MIN_CELL, byH)) };
 }
 
-/** Zoom factors worth offering for a fitted cell: 1 (the whole matrix), then doubling until MAX_CELL. */
-export function zoomSteps(fit) {
-  const steps = [1];
+/** Zoom factors from the whole matrix (`whole / fit`, at most 1) up by doubling until MAX_CELL. */
+export function zoomSteps(fit, whole = fit) {
+  const steps = whole < fit ? [whole / fit, 1] : [1];
   while (fit * steps.at(-1) < MAX_CELL) steps.push(steps.at(-1) * 2);
   return steps;
 }
