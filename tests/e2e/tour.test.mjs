@@ -90,6 +90,7 @@ test("start the tour from its button and walk every step, predicting and reveali
       if (t.id === "heads") {
         // The trained model: the page stays on the toy model while its files download.
         assert.match(await page.textContent("#ap-tour-body"), /download/);
+        await shot(page, `${name}-${n + 1}-heads-loading`);
         assert.equal(await loaded(page), "done");
         assert.equal(await page.getAttribute("#playground", "data-model"), "minilm-l6");
       }
@@ -208,7 +209,7 @@ test("resume from a URL: #tour=2 shows step 3 with its settings, in place", asyn
   assert.equal(await page.textContent("#ap-tour-title"), "Why divide by √d_k?");
   const s = await state(page);
   assert.deepEqual([s.tour, s.stage, s.dModel, s.scale, s.causal, s.sentence], [2, "softmax", 16, null, false, "The cat sat on the mat because it was tired."]);
-  assert.match(await page.textContent("#ap-tour-body"), /d_k = 8 .* 1\/√8\./);
+  assert.match(await page.textContent("#ap-tour-body"), /d_k = 8 numbers.*1\/√8 = 0\.354\./);
   assert.match(page.url(), /tour=2/);
   assert.equal(await page.evaluate(() => history.length), baseline, "the step's settings replace the link's history entry");
   // Back and forward walk the steps, each with its own settings again.
@@ -272,7 +273,7 @@ test("the real-model step: says it is loading, then reveals what the heads do fr
   const { page, context } = await open({ hash: "tour=4" });
   assert.equal((await tour(page)).id, "heads");
   assert.match(await page.textContent("#ap-tour-body"), /MiniLM-L6.*download/);
-  assert.equal(await page.isDisabled("#ap-tour-reveal"), true);
+  assert.equal(await page.isVisible("#ap-tour-predict"), false, "nothing to predict until the model is in");
   assert.equal(await loaded(page), "done");
   await page.waitForFunction(() => /layers of/.test(document.getElementById("ap-tour-body").textContent));
   const s = await state(page);

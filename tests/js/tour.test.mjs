@@ -3,7 +3,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import {
-  STEPS, BASE, SENTENCE, REAL_MODEL, WINDOW, settingsOf, stepAt, sameView, parseGuess, countText,
+  STEPS, BASE, SENTENCE, LONG_TEXT, REAL_MODEL, WINDOW, settingsOf, stepAt, sameView, parseGuess, countText,
   rowOf, argmax, ranked, futureWeight, headsOnRow, patternTally, pairsText, masksText, listOf,
 } from "../../www/js/views/tour/steps.js";
 import { normalize, toQuery, fromQuery, PRESETS } from "../../www/js/state.js";
@@ -141,7 +141,7 @@ test("the scale step: sharper or flatter, from the mean largest weight before an
   assert.equal(p.result(after, "flatter", before).correct, false);
   const flat = facts({ scale: 1, headTrace: { maxWeight: Float32Array.from(Array(n).fill(0.2)), entropy: Float32Array.from(Array(n).fill(3)) } });
   assert.equal(p.result(flat, "flatter", before).answer, "flatter");
-  assert.match(step("scale").text(facts({ size: { headDim: 32 }, scale: 1 / Math.sqrt(32) })).join(" "), /d_k = 32 .* 0\.177 = 1\/√32/);
+  assert.match(step("scale").text(facts({ size: { headDim: 32 }, scale: 1 })).join(" "), /d_k = 32 numbers.* 1\/√32 = 0\.177\./, "the step's words are about the default, whatever the scale now");
 });
 
 test("the causal step: the weight given to later tokens, and the kept pairs from the mask facts", () => {
@@ -162,7 +162,8 @@ test("the causal step: the weight given to later tokens, and the kept pairs from
   assert.match(r.lines[1], /keeps 66 of 121 query-key pairs \(54\.5 %\)/);
   assert.match(r.lines[1], /“The”, puts all its weight \(1\.00\)/);
   assert.equal(p.result(after, "less", before).correct, false);
-  assert.match(step("causal").text(facts({ weights: matrix(open) }))[1], /gives 0\.27 of its weight to the tokens after it \(“was”, “tired” and “\.”\)/);
+  assert.match(step("causal").text(facts({ weights: matrix(open) }), { causal: false })[1], /gives 0\.27 of its weight to the tokens after it \(“was”, “tired” and “\.”\)/);
+  assert.equal(step("causal").text(facts({ weights: matrix(causal) }), { causal: true }).length, 1, "no “with no mask” sentence once the mask is on");
 });
 
 test("the cost step: pairs from the mask facts, and the guess judged against them", () => {
@@ -173,6 +174,7 @@ test("the cost step: pairs from the mask facts, and the guess judged against the
   assert.match(p.question(facts({ mask: { allowedPairs: 999, totalPairs: 999, emptyRows: [] } })), /of the 999 pairs/);
   const before = p.snapshot(f);
   assert.deepEqual(p.reveal(before), { window: WINDOW });
+  assert.match(p.question(facts({ mask: { allowedPairs: 394, totalPairs: 6400, emptyRows: [] } }), before), /of the 121 pairs/, "once answered, the question stays");
   const n = TOKENS.length;
   const band = Array.from({ length: n }, (_, i) => Array.from({ length: n }, (_, j) => (Math.abs(i - j) < WINDOW ? 0.2 : 0)));
   const after = facts({ mask: { allowedPairs: 49, totalPairs: 121, emptyRows: [] }, weights: matrix(band) });
@@ -189,6 +191,7 @@ test("the cost step: pairs from the mask facts, and the guess judged against the
   assert.equal(masksText({ window: 0, block: 0, causal: false }), "no mask");
   assert.equal(s.actions(f, { sentence: SENTENCE, window: 0, block: 0 }, { phase: "predict" }).length, 0, "the mask buttons come after the reveal");
   assert.deepEqual(s.actions(f, { sentence: SENTENCE, window: 3, block: 0 }, { phase: "revealed" }).map((a) => a.pressed), [false, true, false]);
+  assert.equal(s.actions(f, { sentence: LONG_TEXT, window: 3, block: 0 }, { phase: "revealed" })[0].patch.sentence, SENTENCE, "the longer text toggles back");
 });
 
 test("the heads step: each head's top key on the followed row, counted; the engine's patterns tallied", () => {

@@ -171,7 +171,9 @@ export function createTour({ onSet, onEnd = () => onSet({ tour: null }) }) {
     swap(body, JSON.stringify(paragraphs), () => paragraphs.map((x) =>
       typeof x === "string" ? h("p", { text: x }) : h("ul", {}, ...x.list.map((t) => h("li", { text: t })))));
     // The step's own buttons (move the stepper, open a head, try a mask).
-    const list = s.actions?.(f, state, memo) ?? [];
+    // The page's own word on a model download (the DOM contract's data-model-load): no "Load" while one runs.
+    const loading = el.closest("[data-model-load]")?.dataset.modelLoad === "loading";
+    const list = (s.actions?.(f, state, memo) ?? []).filter((a) => !(a.id === "load" && loading));
     swap(actions, JSON.stringify(list.map((a) => [a.id, a.label])), () => list.map((a) =>
       h("button", { type: "button", id: `ap-tour-${a.id}`, dataset: { key: a.id }, text: a.label, onclick: () => onSet(a.patch, { push: true }) })));
     for (const a of list) actions.querySelector(`[data-key="${a.id}"]`)?.setAttribute("aria-pressed", String(Boolean(a.pressed)));
@@ -188,20 +190,23 @@ export function createTour({ onSet, onEnd = () => onSet({ tour: null }) }) {
 
   function renderPredict(s, f) {
     const p = s.predict;
-    predict.hidden = !p;
+    // A step that waits for its model asks nothing yet (the tokens will change with the model).
+    predict.hidden = !p || Boolean(s.waiting?.(f));
     answer.hidden = !p || memo.phase !== "revealed";
     status.hidden = true;
     if (!p) {
       answer.replaceChildren();
       return;
     }
-    question.textContent = p.question(f);
+    question.textContent = p.question(f, memo.phase === "revealed" ? memo.before : null);
     const locked = memo.phase !== "predict";
     if (p.kind === "token") {
       const keys = (f?.keys ?? []).slice(0, MOST_TOKENS);
-      swap(guesses, `${s.id}|${keys.join("\u0000")}`, () => keys.map((k, j) => h("button", {
+      const rebuilt = swap(guesses, `${s.id}|${keys.join("\u0000")}`, () => keys.map((k, j) => h("button", {
         type: "button", class: "ap-tour-token", dataset: { key: String(j), token: String(j) }, text: k, onclick: () => setGuess(String(j)),
       })));
+      // Other tokens (the learner edited the sentence): a guess by index means nothing now.
+      if (rebuilt && memo.phase === "predict") memo.guess = null;
       for (const b of guesses.children) {
         b.setAttribute("aria-pressed", String(memo.guess === Number(b.dataset.token)));
         b.disabled = locked;

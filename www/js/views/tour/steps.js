@@ -179,8 +179,8 @@ export const STEPS = [
       const dk = f.size.headDim;
       return [
         `A score is a dot product of d_k = ${dk} numbers. The more terms it adds up, the larger it can grow: for vectors of random unit-size numbers its spread is about √d_k = ${fmt(Math.sqrt(dk), 2)} times that of one term.`,
-        `Softmax exponentiates the scores, so large ones make it saturate: nearly all the weight goes to one key, and training gets almost no signal about the others. So attention multiplies the scores by the scale, now ${fmt(f.scale, 3)}` +
-          (Math.abs(f.scale * Math.sqrt(dk) - 1) < 1e-6 ? ` = 1/√${dk}.` : "."),
+        `Softmax exponentiates the scores, so large ones make it saturate: nearly all the weight goes to one key, and training gets almost no signal about the others. ` +
+          `So attention multiplies the scores by the scale 1/√d_k = 1/√${dk} = ${fmt(1 / Math.sqrt(dk), 3)}.`,
       ];
     },
     predict: {
@@ -215,15 +215,16 @@ export const STEPS = [
     id: "causal",
     title: () => "What does the causal mask forbid?",
     settings: { stage: "softmax" },
-    text: (f) => {
+    text: (f, state) => {
       if (!f) return [];
       const after = f.keys.slice(f.focus + 1);
       return [
         "A model that writes text one token at a time (GPT and its kind) must not look at tokens it has not written yet. The causal mask removes every pair whose key comes after its query: the score becomes −∞, and softmax gives it weight 0.",
-        after.length
+        // With the mask on (after the reveal) the row has nothing after it to tell.
+        state?.causal ? null : after.length
           ? `Now, with no mask, ${q(focusText(f))} gives ${fmt(futureWeight(f.weights, f.focus), 2)} of its weight to the tokens after it (${listOf(after.map(q))}).`
           : `${q(focusText(f))} is the last token: no token comes after it.`,
-      ];
+      ].filter((x) => x !== null);
     },
     predict: {
       kind: "choice",
@@ -317,14 +318,15 @@ export const STEPS = [
     },
     actions: (f, state, memo) => (memo?.phase === "revealed"
       ? [
-        { id: "long", label: "A longer text", patch: { sentence: LONG_TEXT }, pressed: state.sentence === LONG_TEXT },
+        { id: "long", label: "A longer text", patch: { sentence: state.sentence === LONG_TEXT ? SENTENCE : LONG_TEXT }, pressed: state.sentence === LONG_TEXT },
         { id: "window", label: `Window of ${WINDOW}`, patch: { window: WINDOW, block: 0 }, pressed: state.window === WINDOW && state.block === 0 },
         { id: "block", label: `Blocks of ${BLOCK}`, patch: { window: 0, block: BLOCK, blockLocal: 1, blockRandom: 0 }, pressed: state.window === 0 && state.block === BLOCK },
       ]
       : []),
     predict: {
       kind: "number",
-      question: (f) => `How many of the ${f ? count(f.mask.totalPairs) : "n²"} pairs will the window keep?`,
+      // After the reveal, the question stays the one answered (a longer text changes the pairs).
+      question: (f, before) => `How many of the ${before?.total !== undefined ? count(before.total) : f ? count(f.mask.totalPairs) : "n²"} pairs will the window keep?`,
       snapshot: (f) => ({ total: f.mask.totalPairs }),
       reveal: () => ({ window: WINDOW }),
       ready: (f) => f.mask.allowedPairs < f.mask.totalPairs,
