@@ -97,7 +97,7 @@ export function createTour({ onSet, onEnd = () => onSet({ tour: null }) }) {
   // While the learner predicts a token, a click on a token chip is a guess (it does not follow it).
   document.addEventListener("click", (e) => {
     const chip = e.target.closest?.(CHIPS);
-    if (!chip || !el.parentNode?.contains(chip) || at === null || memo?.phase !== "predict" || step().predict?.kind !== "token" || state?.mode !== "self") return;
+    if (!chip || !el.parentNode?.contains(chip) || at === null || memo?.phase !== "predict" || step().predict?.kind !== "token" || step().waiting?.(facts) || state?.mode !== "self") return;
     e.preventDefault();
     e.stopPropagation();
     setGuess(chip.dataset.token);
@@ -170,15 +170,18 @@ export function createTour({ onSet, onEnd = () => onSet({ tour: null }) }) {
     const paragraphs = s.text(f, state);
     swap(body, JSON.stringify(paragraphs), () => paragraphs.map((x) =>
       typeof x === "string" ? h("p", { text: x }) : h("ul", {}, ...x.list.map((t) => h("li", { text: t })))));
-    // The step's own buttons (move the stepper, open a head, try a mask).
-    // The page's own word on a model download (the DOM contract's data-model-load): no "Load" while one runs.
+    // The step's own buttons (move the stepper, open a head, try a mask); a button with `pressed`
+    // is a toggle. No "Load" while the page says a model is downloading (its data-model-load).
     const loading = el.closest("[data-model-load]")?.dataset.modelLoad === "loading";
     const list = (s.actions?.(f, state, memo) ?? []).filter((a) => !(a.id === "load" && loading));
     swap(actions, JSON.stringify(list.map((a) => [a.id, a.label])), () => list.map((a) =>
       h("button", { type: "button", id: `ap-tour-${a.id}`, dataset: { key: a.id }, text: a.label, onclick: () => onSet(a.patch, { push: true }) })));
-    for (const a of list) actions.querySelector(`[data-key="${a.id}"]`)?.setAttribute("aria-pressed", String(Boolean(a.pressed)));
+    for (const a of list) {
+      const b = actions.querySelector(`[data-key="${a.id}"]`);
+      if (a.pressed === undefined) b.removeAttribute("aria-pressed");
+      else b.setAttribute("aria-pressed", String(a.pressed));
+    }
     actions.hidden = list.length === 0;
-    for (const a of list) if (a.pressed === undefined) actions.querySelector(`[data-key="${a.id}"]`)?.removeAttribute("aria-pressed");
     renderPredict(s, f);
     back.disabled = at === 0;
     next.textContent = at >= STEPS.length - 1 ? "Finish" : "Next";

@@ -236,7 +236,8 @@ export const STEPS = [
       ],
       snapshot: (f) => ({ row: f.focus, future: futureWeight(f.weights, f.focus) }),
       reveal: () => ({ causal: true, stage: "masked" }),
-      ready: (f) => f.weights !== null && f.mask.allowedPairs < f.mask.totalPairs,
+      // (A one-token text keeps its one pair.)
+      ready: (f) => f.weights !== null && (f.mask.allowedPairs < f.mask.totalPairs || f.tokens.length <= 1),
       result(f, guess, before) {
         const future = futureWeight(f.weights, before.row);
         const verdict = future === 0 ? "none" : future < before.future - 1e-6 ? "less" : "same";
@@ -329,7 +330,8 @@ export const STEPS = [
       question: (f, before) => `How many of the ${before?.total !== undefined ? count(before.total) : f ? count(f.mask.totalPairs) : "n²"} pairs will the window keep?`,
       snapshot: (f) => ({ total: f.mask.totalPairs }),
       reveal: () => ({ window: WINDOW }),
-      ready: (f) => f.mask.allowedPairs < f.mask.totalPairs,
+      // (A text of at most WINDOW tokens keeps every pair.)
+      ready: (f) => f.mask.allowedPairs < f.mask.totalPairs || f.tokens.length <= WINDOW,
       result(f, guess, before) {
         const { allowedPairs: a, totalPairs: t } = f.mask;
         const off = Math.abs(guess - a);
