@@ -98,7 +98,7 @@ export function mount(root, initial, { catalog, compute, models = null, onChange
     // The backend choice routes the worker's attentionAsync calls (the long-context run in the
     // header), not the trace: the view shown stays as it is.
     if (!same) request();
-    onChange(state, { push: opts.push !== false });
+    onChange(state, { push: opts.push !== false, replace: opts.replace === true });
   };
 
   /**
@@ -558,6 +558,7 @@ export function mount(root, initial, { catalog, compute, models = null, onChange
       }
       const same = sameView(s, state);
       state = s;
+      tour.update(state, facts);
       if (!same) request();
     },
     destroy() {
