@@ -144,7 +144,7 @@ test("a long sentence scales the matrix down to fit; zoom enlarges it and Fit br
   await page.click("#ap-matrix button[aria-label='Zoom in']");
   await page.click("#ap-matrix button[aria-label='Zoom in']");
   assert.equal(await overflow(), true, "zoomed in, the box scrolls");
-  await page.click("#ap-matrix button[aria-label='Reset the zoom']");
+  await page.click("#ap-matrix button[aria-label='Reset the zoom to 1×']");
   assert.equal(await overflow(), false);
   await context.close();
 });
@@ -197,6 +197,18 @@ test("stepping slides the stage in, and nothing moves under prefers-reduced-moti
   await settled(p2);
   assert.equal(await p2.$eval(".ap-stage", (e) => getComputedStyle(e).animationName), "none");
   await reduced.close();
+  await context.close();
+});
+
+test("while the tour asks which word wins, the parts that would give it away wait for the reveal", async () => {
+  const { page, context } = await open({ hash: "tour=1" });
+  await page.waitForSelector("#ap-tour[data-phase='predict'][data-predict-kind='token']");
+  const blurred = () => page.$eval("#ap-follow .ap-follow-body", (e) => getComputedStyle(e).filter);
+  assert.match(await blurred(), /blur/);
+  await page.click("#ap-tour-predict button[data-token='1']");
+  await page.click("#ap-tour-reveal");
+  await page.waitForSelector("#ap-tour[data-phase='revealed']");
+  assert.equal(await blurred(), "none");
   await context.close();
 });
 

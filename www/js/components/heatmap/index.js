@@ -46,7 +46,7 @@ export function createHeatmap(container, { onCell, onActivate } = {}) {
   // Zoom: 1 is the fitted view (the whole matrix, or readable rows of a wide one); each step
   // doubles the cells (the box then scrolls); zooming out of a wide matrix shows all of it.
   const zoomOut = make("button", "ap-hm-zoom", { type: "button", "aria-label": "Zoom out" });
-  const zoomFit = make("button", "ap-hm-zoom", { type: "button", "aria-label": "Reset the zoom" });
+  const zoomFit = make("button", "ap-hm-zoom", { type: "button", "aria-label": "Reset the zoom to 1×" });
   const zoomIn = make("button", "ap-hm-zoom", { type: "button", "aria-label": "Zoom in" });
   zoomOut.textContent = "−";
   zoomFit.textContent = "1×";

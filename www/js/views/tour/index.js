@@ -163,6 +163,8 @@ export function createTour({ onSet, onEnd = () => onSet({ tour: null }) }) {
     const f = facts;
     const p = s.predict;
     el.dataset.phase = p ? memo.phase : "none";
+    // What the learner predicts: while a word is guessed, the page keeps its answer out of sight (styles.css).
+    el.dataset.predictKind = p?.kind ?? "none";
     el.dataset.stepId = s.id;
     count.textContent = countText(at);
     dots.querySelectorAll("li").forEach((li, i) => li.classList.toggle("ap-tour-done", i <= at));
