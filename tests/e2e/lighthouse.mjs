@@ -62,6 +62,9 @@ function opportunities(lhr) {
 
 const metric = (lhr, id) => lhr.audits[id]?.displayValue?.replace(/\u00a0/g, " ") ?? "?";
 
+/** Runtime errors that are Lighthouse failing to record the page, not the page failing. */
+const TOOL_FAULTS = new Set(["NO_NAVSTART", "NO_FCP_TRACE_EVENT", "NO_TRACING_STARTED", "NO_RESOURCE_REQUEST"]);
+
 mkdirSync(out, { recursive: true });
 const server = await startServer();
 const port = await freePort();
@@ -70,11 +73,19 @@ let ok = true;
 try {
   for (const run of RUNS) {
     const started = Date.now();
-    const result = await lighthouse(
-      server.url,
-      { port, hostname: "127.0.0.1", output: ["json", "html"], logLevel: "error", onlyCategories: CATEGORIES },
-      run.config,
-    );
+    // Lighthouse's own trace recording sometimes fails (NO_NAVSTART: "Please run Lighthouse
+    // again"): a fault of the tool, not of the page, so such a run is repeated, at most twice more.
+    let result;
+    for (let attempt = 1; attempt <= 3; attempt++) {
+      result = await lighthouse(
+        server.url,
+        { port, hostname: "127.0.0.1", output: ["json", "html"], logLevel: "error", onlyCategories: CATEGORIES },
+        run.config,
+      );
+      const code = result?.lhr?.runtimeError?.code;
+      if (!TOOL_FAULTS.has(code) || attempt === 3) break;
+      console.log(`   ${run.name}: Lighthouse could not record the trace (${code}); running it again`);
+    }
     const lhr = result?.lhr;
     if (!lhr) throw new Error(`lighthouse (${run.name}): no result`);
     writeFileSync(path.join(out, `${run.name}.json`), result.report[0]);
