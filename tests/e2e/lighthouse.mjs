@@ -63,7 +63,7 @@ function opportunities(lhr) {
 const metric = (lhr, id) => lhr.audits[id]?.displayValue?.replace(/\u00a0/g, " ") ?? "?";
 
 /** Runtime errors that are Lighthouse failing to record the page, not the page failing. */
-const TOOL_FAULTS = new Set(["NO_NAVSTART", "NO_FCP_TRACE_EVENT", "NO_TRACING_STARTED", "NO_RESOURCE_REQUEST"]);
+const TOOL_FAULTS = new Set(["NO_NAVSTART", "NO_TRACING_STARTED"]);
 
 mkdirSync(out, { recursive: true });
 const server = await startServer();
