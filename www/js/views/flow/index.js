@@ -49,45 +49,42 @@ export function createFlow({ onStage }) {
     paintAll();
   });
 
-  function draw(item, marks, t) {
+  /** The cells, once per new matrix: one pixel per value on a canvas the size of the matrix
+   * (sampled down to the thumbnail's device pixels when larger), scaled by CSS without smoothing. */
+  function paintCells(item) {
+    const m = item.matrix;
+    if (!m || !m.rows || !m.cols || item.painted === item.key) return;
+    const dpr = window.devicePixelRatio || 1;
+    const { data, rows, cols } = sample(m, Math.round(item.size.h * dpr), Math.round(item.size.w * dpr));
+    const c = item.cells;
+    if (c.width !== cols) c.width = cols;
+    if (c.height !== rows) c.height = rows;
+    (item.cellsCtx ??= c.getContext("2d")).putImageData(new ImageData(pixels(item.palette, data, rows, cols, { clip: item.clip }), cols, rows), 0, 0);
+    item.painted = item.key;
+  }
+
+  /** The marks, on a transparent canvas over the cells (redrawn alone on hover). */
+  function paintMarks(item, marks, t) {
     const m = item.matrix;
     const c = item.canvas;
     const ctx = (item.ctx ??= c.getContext("2d"));
-    const { w, h: hh } = item.size;
     const dpr = window.devicePixelRatio || 1;
-    const W = Math.round(w * dpr), H = Math.round(hh * dpr);
+    const W = Math.round(item.size.w * dpr), H = Math.round(item.size.h * dpr);
     if (c.width !== W) c.width = W;
     if (c.height !== H) c.height = H;
-    ctx.setTransform(1, 0, 0, 1, 0, 0);
     ctx.clearRect(0, 0, W, H);
     if (!m || !m.rows || !m.cols) return;
-    if (item.imageKey !== item.key) {
-      // One pixel per value, scaled up without smoothing; a matrix larger than the thumbnail's
-      // device pixels is sampled down to them first (every k-th row and column).
-      const { data, rows, cols } = sample(m, H, W);
-      const img = new ImageData(pixels(item.palette, data, rows, cols, { clip: item.clip }), cols, rows);
-      if (item.image?.width !== cols || item.image?.height !== rows) {
-        item.image = new OffscreenCanvas(cols, rows);
-        item.imageCtx = item.image.getContext("2d");
-      }
-      item.imageCtx.putImageData(img, 0, 0);
-      item.imageKey = item.key;
-    }
-    ctx.imageSmoothingEnabled = false;
-    ctx.drawImage(item.image, 0, 0, W, H);
     const cw = W / m.cols, ch = H / m.rows;
     const line = Math.max(1.5, Math.min(3, ch / 3)) * dpr;
     for (const mk of marks) {
-      const alpha = mk.role === "key" ? 0.25 + 0.75 * mk.alpha : 1;
-      ctx.globalAlpha = alpha;
+      ctx.globalAlpha = mk.role === "key" ? 0.25 + 0.75 * mk.alpha : 1;
       ctx.strokeStyle = mk.role === "source" ? t.fg : t.accent;
       ctx.lineWidth = mk.role === "key" ? Math.max(1, line * (0.5 + mk.alpha / 2)) : line;
       ctx.setLineDash(mk.role === "source" ? [3 * dpr, 2 * dpr] : []);
-      const r = mk.kind === "row" ? [0, mk.row * ch, W, ch] : mk.kind === "col" ? [mk.col * cw, 0, cw, H] : [mk.col * cw, mk.row * ch, cw, ch];
+      const [x, y, rw, rh] = mk.kind === "row" ? [0, mk.row * ch, W, ch] : mk.kind === "col" ? [mk.col * cw, 0, cw, H] : [mk.col * cw, mk.row * ch, cw, ch];
       // At least a line's width, inside the canvas.
-      const [x, y, rw, rh] = r;
-      const ww = Math.max(rw, line), hh2 = Math.max(rh, line);
-      ctx.strokeRect(Math.min(x + line / 2, W - ww + line / 2), Math.min(y + line / 2, H - hh2 + line / 2), Math.max(1, ww - line), Math.max(1, hh2 - line));
+      const ww = Math.max(rw, line), hh = Math.max(rh, line);
+      ctx.strokeRect(Math.min(x + line / 2, W - ww + line / 2), Math.min(y + line / 2, H - hh + line / 2), Math.max(1, ww - line), Math.max(1, hh - line));
     }
     ctx.globalAlpha = 1;
     ctx.setLineDash([]);
@@ -101,7 +98,8 @@ export function createFlow({ onStage }) {
       const marks = marksFor(info, { focus: last.focus, weights: last.weights, sources });
       // What is marked, for tests and tools: "focus:row:7 key:row:2 source:col:3 …".
       item.button.dataset.marks = marks.map((m) => `${m.role}:${m.kind}:${m.kind === "col" ? m.col : m.kind === "row" ? m.row : `${m.row}.${m.col}`}`).join(" ");
-      draw(item, marks, t);
+      paintCells(item);
+      paintMarks(item, marks, t);
     }
   }
 
@@ -112,13 +110,14 @@ export function createFlow({ onStage }) {
       list.dataset.stages = names;
       items = new Map();
       list.replaceChildren(...view.stages.map((s, i) => {
-        const canvas = h("canvas", { class: "ap-flow-canvas", "aria-hidden": "true" });
+        const cells = h("canvas", { class: "ap-flow-cells", "aria-hidden": "true" });
+        const canvas = h("canvas", { class: "ap-flow-marks", "aria-hidden": "true" });
         const shape = h("span", { class: "ap-flow-shape" });
         const axes = h("span", { class: "ap-visually-hidden" });
         const button = h("button", { type: "button", class: "ap-flow-step", dataset: { stage: s.name }, onclick: () => onStage(s.name) },
-          h("span", { class: "ap-flow-title", text: `${i + 1}. ${s.title}` }), canvas, shape, axes);
+          h("span", { class: "ap-flow-title", text: `${i + 1}. ${s.title}` }), h("span", { class: "ap-flow-canvas" }, cells, canvas), shape, axes);
         const li = h("li", { class: "ap-flow-item" }, button);
-        items.set(s.name, { li, button, canvas, shape, axes, matrix: null, key: null, imageKey: null, size: { w: 0, h: 0 }, palette: s.name === view.weightsStage ? "sequential" : "diverging", clip: view.clip?.[s.colAxis] ?? null });
+        items.set(s.name, { li, button, cells, canvas, shape, axes, matrix: null, key: null, painted: null, size: { w: 0, h: 0 }, palette: s.name === view.weightsStage ? "sequential" : "diverging", clip: view.clip?.[s.colAxis] ?? null });
         return li;
       }));
     }
