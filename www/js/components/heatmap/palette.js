@@ -152,14 +152,15 @@ export function makeScale(palette, data, n = data.length, clip = null) {
  */
 function quantileAbs(data, n, q) {
   const step = Math.max(1, Math.floor(n / 4096));
-  const a = [];
+  const a = new Float32Array(Math.ceil(n / step));
+  let m = 0;
   for (let k = 0; k < n; k += step) {
     const v = data[k];
-    if (v > -Infinity && v < Infinity) a.push(v < 0 ? -v : v);
+    if (v > -Infinity && v < Infinity) a[m++] = v < 0 ? -v : v;
   }
-  if (!a.length) return 0;
-  a.sort((x, y) => x - y);
-  return a[Math.min(a.length - 1, Math.floor(q * a.length))];
+  if (!m) return 0;
+  const kept = a.subarray(0, m).sort(); // a typed array sorts numerically, natively
+  return kept[Math.min(m - 1, Math.floor(q * m))];
 }
 
 /**
