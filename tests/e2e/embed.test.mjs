@@ -233,6 +233,28 @@ test("attribute changes and state writes update the figure; statechange and read
   assert.equal(changes.at(-1).detail.stage, "masked");
 });
 
+test("the guided tour runs inside a figure: a token chip is a guess, Escape ends that figure's tour", async () => {
+  const { page } = main;
+  await page.evaluate(() => {
+    const el = document.createElement("attention-playground");
+    el.id = "fig-tour";
+    el.setAttribute("tour", "1");
+    el.setAttribute("controls", "sentence,tour,stepper");
+    for (const type of ["ready", "statechange", "error"]) el.addEventListener(type, (e) => window.hostEvents.push({ id: el.id, type, detail: e.detail }));
+    document.getElementById("fig-bad").after(el);
+  });
+  await show(page, "fig-tour");
+  await figure(page, "fig-tour");
+  // (Playwright's CSS selectors pierce open shadow roots.)
+  await page.click("#fig-tour .ap-tokens button[data-token='1']");
+  await page.waitForFunction(() => document.getElementById("fig-tour").shadowRoot.querySelector(".ap-tour-token[data-token='1']")?.getAttribute("aria-pressed") === "true");
+  assert.equal(await page.evaluate(() => document.getElementById("fig-tour").state.focus), null, "the click was a guess, not a follow");
+  await page.focus("#fig-tour .ap-tour-token[data-token='1']");
+  await page.keyboard.press("Escape");
+  await page.waitForFunction(() => document.getElementById("fig-tour").state.tour === null);
+  await page.evaluate(() => document.getElementById("fig-tour").remove());
+});
+
 test("a figure far off screen stops drawing, and draws the newest state when it comes back", async () => {
   const { page } = main;
   await page.evaluate(() => window.scrollTo(0, document.body.scrollHeight));
@@ -331,15 +353,23 @@ test("no style leaks: host rules do not reach inside, the element's styles do no
   assert.deepEqual(await outside(page), outsideBefore, "the host's own elements look as before any figure started");
 });
 
-test("axe-core finds no violations on the host page at 1280 and 390 px; screenshots", async () => {
+test("axe-core finds no violations on the host page at 1280, 390 and 320 px, nothing sticks out; screenshots at 1280 and 390", async () => {
   const axe = readFileSync(path.join(root, "node_modules/axe-core/axe.min.js"), "utf8");
-  for (const [width, height] of [[1280, 800], [390, 844]]) {
+  for (const [width, height] of [[1280, 800], [390, 844], [320, 640]]) {
     const { page, context } = await openHost({ width, height });
-    for (const id of ["fig-scores", "fig-masked", "fig-bad", "fig-frame"]) await show(page, id);
-    for (const id of ["fig-scores", "fig-masked", "fig-bad"]) await figure(page, id);
+    // A fourth figure with every part (no controls attribute): the whole UI inside a shadow root.
+    await page.evaluate(() => {
+      const el = document.createElement("attention-playground");
+      el.id = "fig-full";
+      el.setAttribute("stage", "softmax");
+      el.addEventListener("ready", (e) => window.hostEvents.push({ id: el.id, type: "ready", detail: e.detail }));
+      document.getElementById("fig-bad").after(el);
+    });
+    for (const id of ["fig-scores", "fig-masked", "fig-bad", "fig-full", "fig-frame"]) await show(page, id);
+    for (const id of ["fig-scores", "fig-masked", "fig-bad", "fig-full"]) await figure(page, id);
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
     assert.ok(overflow <= 0, `no sideways scroll at ${width} px (${overflow} px too wide)`);
-    const widths = await page.evaluate(() => ["fig-scores", "fig-masked", "fig-bad"].map((id) => {
+    const widths = await page.evaluate(() => ["fig-scores", "fig-masked", "fig-bad", "fig-full"].map((id) => {
       const sr = document.getElementById(id).shadowRoot;
       return [...sr.querySelectorAll("*")].filter((e) => e.getBoundingClientRect().right > document.documentElement.clientWidth + 1 && !e.closest(".ap-hm-scroll, .ap-hm-visually-hidden, .ap-visually-hidden")).map((e) => `${id} ${e.tagName}.${e.className}`);
     }).flat());
@@ -351,8 +381,12 @@ test("axe-core finds no violations on the host page at 1280 and 390 px; screensh
     // Clean, not only of serious ones: several figures on one page must not repeat a landmark's name.
     assert.deepEqual(results.violations.map((v) => `${v.id} (${v.impact}): ${v.help} (${v.nodes.map((n) => n.target.join(" ")).join("; ")})`), []);
     await page.evaluate(() => window.scrollTo(0, 0));
+    if (width === 320) {
+      await context.close();
+      continue;
+    }
     await page.screenshot({ path: path.join(shots, `embed-${width}.png`), fullPage: true });
-    for (const id of ["fig-scores", "fig-masked", "fig-bad", "fig-frame"]) {
+    for (const id of ["fig-scores", "fig-masked", "fig-bad", "fig-full", "fig-frame"]) {
       await page.locator(`#${id}`).scrollIntoViewIfNeeded();
       if (id !== "fig-frame") await figure(page, id);
       await page.locator(`#${id}`).screenshot({ path: path.join(shots, `embed-${width}-${id.slice(4)}.png`) });

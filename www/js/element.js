@@ -48,6 +48,14 @@ const sheet = () => {
   return hostSheet;
 };
 
+/** The `src` attribute as a folder URL (relative to the page, as any src), default: this module's folder. */
+function folder(value) {
+  if (!value) return new URL("./", import.meta.url);
+  const url = new URL(value, document.baseURI);
+  if (!url.pathname.endsWith("/")) url.pathname += "/";
+  return url;
+}
+
 const SEEN = Symbol("seen");
 let observer = null; // one IntersectionObserver for every element of the page
 const watch = (el) => {
@@ -74,6 +82,13 @@ export class AttentionPlayground extends HTMLElement {
     box.setAttribute("part", "placeholder");
     box.textContent = "An attention figure: it starts when you scroll to it.";
     root.append(box);
+    // A `state` written before this module defined the element sits on the instance: move it
+    // behind the property.
+    if (Object.hasOwn(this, "state")) {
+      const value = this.state;
+      delete this.state;
+      this.state = value;
+    }
   }
 
   connectedCallback() {
@@ -98,7 +113,7 @@ export class AttentionPlayground extends HTMLElement {
     this.#started = true;
     const t0 = performance.now();
     const { startFigure } = await import("./element/figure.js");
-    const src = new URL(this.getAttribute("src") || "./", import.meta.url);
+    const src = folder(this.getAttribute("src"));
     // The figure reads the attributes (or a state written before) as it mounts: what changes
     // after that is applied once it is live.
     const take = () => {

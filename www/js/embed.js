@@ -33,7 +33,7 @@ const origin = (() => {
 const talks = origin !== null && window.parent !== window;
 
 const sheet = new CSSStyleSheet();
-sheet.replaceSync("html, body { margin: 0; background: transparent; } body { overflow: hidden; }");
+sheet.replaceSync("html, body { margin: 0; background: transparent; }");
 document.adoptedStyleSheets = [sheet];
 
 /**
