@@ -22,6 +22,8 @@ export default [
     files: ["tests/**/*.mjs", "tests/**/*.js", "scripts/**/*.mjs", "bench/run.mjs", "eslint.config.js"],
     languageOptions: { globals: globals.node },
   },
+  // The embedding tests' host page (served to the browser).
+  { files: ["tests/e2e/host/**/*.js"], languageOptions: { globals: globals.browser } },
   // The page tests and the benchmark's runner are node programs whose callbacks to page.evaluate()
   // and page.waitForFunction() run in the page: both sets of globals.
   { files: ["tests/e2e/**/*.mjs", "bench/run.mjs"], languageOptions: { globals: { ...globals.node, ...globals.browser } } },

@@ -12,9 +12,13 @@ export const root = path.resolve(here, "../..");
 export const shots = path.join(root, "target/e2e/screenshots");
 mkdirSync(shots, { recursive: true });
 
-export async function startServer({ isolation = true } = {}) {
+/**
+ * scripts/serve.mjs on a free-ish port of 127.0.0.1: `dir` (default dist/, the Trunk build),
+ * `isolation` (COOP/COEP), `args`: more of serve.mjs's options (--cors, --csp POLICY).
+ */
+export async function startServer({ isolation = true, dir = "dist", args: more = [] } = {}) {
   const port = 18000 + Math.floor(Math.random() * 2000);
-  const args = [path.join(root, "scripts/serve.mjs"), "--root", path.join(root, "dist"), "--port", String(port)];
+  const args = [path.join(root, "scripts/serve.mjs"), "--root", path.join(root, dir), "--port", String(port), ...more];
   if (!isolation) args.push("--no-isolation");
   const proc = spawn(process.execPath, args, { stdio: ["ignore", "pipe", "inherit"] });
   await new Promise((resolve, reject) => {

@@ -15,6 +15,17 @@ export function h(tag, props = {}, ...children) {
   return el;
 }
 
+/**
+ * The element that has the keyboard focus in `el`'s own tree: the document's, or a shadow root's
+ * when `el` lives in one (the custom element), where document.activeElement is only the host.
+ */
+export function activeElement(el) {
+  return el.getRootNode?.().activeElement ?? document.activeElement;
+}
+
+/** Whether `el` has the keyboard focus (in its own tree, see activeElement). */
+export const focused = (el) => activeElement(el) === el;
+
 /** A number for reading: fixed decimals, a real minus sign, −∞ for masked scores. */
 export function fmt(x, digits = 3) {
   if (x === -Infinity) return "−∞";

@@ -1,9 +1,12 @@
 import { createSpare } from "./engine/spare.js";
 
 // The page's only door to the engine: a client of the compute worker (worker.js). Every call
-// returns a Promise; the main thread never runs attention itself.
+// returns a Promise; the main thread never runs attention itself. One worker per document: the
+// module is evaluated once per page, so every custom element of a page (element.js) shares it.
 //
 //   const { backend, stages, models } = await start({ build, relaxed, threads });
+//   await start(options, { worker: url })  the worker module's URL (default: worker.js beside this
+//                                         file); the first start() decides, later ones share it
 //   await call("trace", config)           any engine export by name, queued in order
 //   await call("batch", [{method, args}, ...])   several exports in one message, run in order
 //   await latest("view", "batch", calls)  only the newest request of a channel is computed: a
@@ -50,23 +53,55 @@ function onMessage({ data: { id, result, error, name, progress } }) {
 }
 
 /**
- * Starts the worker and loads the best engine build. options: {build, relaxed, threads} (see
- * worker.js); the page passes its URL's test switches here. Resolves to {backend, stages, models}:
- * the build that runs, and the engine's vocabulary and model catalogue.
+ * A module worker running `url`. Browsers start a worker only from the page's own origin: a
+ * worker module on another origin (an element loaded from a CDN or the author's asset host) runs
+ * inside a blob: worker that imports it, which then resolves the engine builds and model files
+ * against its own URL, on its origin (they need CORS headers there). The import is a dynamic
+ * import(), fetched as a script (the host's CSP: script-src), where a static import would be
+ * fetched as a worker (worker-src); messages that arrive before it has loaded wait for it.
+ * Returns {worker, blob}: the blob: URL to revoke once the worker answers.
  */
-export function start(options = {}) {
+function spawn(url) {
+  const options = { type: "module", name: "attention-engine" };
+  if (url.origin === location.origin) return { worker: new Worker(url, options), blob: null };
+  const source = `const url = ${JSON.stringify(url.href)};
+const early = [];
+self.onmessage = (e) => early.push(e);
+import(url).then(
+  () => { for (const e of early.splice(0)) self.onmessage(e); },
+  (err) => {
+    const fail = (e) => self.postMessage({ id: e.data?.id, error: "the compute worker " + url + " could not be loaded (" + (err?.message ?? err) + ")" });
+    for (const e of early.splice(0)) fail(e);
+    self.onmessage = fail;
+  },
+);
+`;
+  const blob = URL.createObjectURL(new Blob([source], { type: "text/javascript" }));
+  return { worker: new Worker(blob, options), blob };
+}
+
+/**
+ * Starts the worker and loads the best engine build. options: {build, relaxed, threads} (see
+ * worker.js); the page passes its URL's test switches here. `worker`: the worker module's URL.
+ * Resolves to {backend, stages, models}: the build that runs, and the engine's vocabulary and
+ * model catalogue.
+ */
+export function start(options = {}, { worker: url = new URL("./worker.js", import.meta.url) } = {}) {
   if (!started) {
     started = new Promise((resolve, reject) => {
-      worker = new Worker(new URL("./worker.js", import.meta.url), { type: "module", name: "attention-engine" });
+      const spawned = spawn(new URL(url, location.href));
+      worker = spawned.worker;
+      const revoke = () => spawned.blob && URL.revokeObjectURL(spawned.blob);
       worker.onmessage = onMessage;
       worker.onerror = (e) => {
         e.preventDefault?.();
+        revoke();
         const err = new Error(`the compute worker failed (${e.message || "it could not load"})`);
         for (const p of pending.values()) p.reject(err);
         pending.clear();
         reject(err);
       };
-      send("init", [options]).then(resolve, reject);
+      send("init", [options]).then(resolve, reject).finally(revoke);
     });
   }
   return started;

@@ -10,8 +10,18 @@
 //                           {manifest(), load(name, {onProgress}), cancel()} (engine.js); without
 //                           it such a model cannot be chosen
 //     onChange(state, {push, replace})   the state changed (replace: the same view, now shown)
+//     parts                 the parts an embedder shows (the custom element's `controls`: a Set
+//                           of names, see element/attributes.js), or null: the whole page. Without
+//                           "stepper" the arrow keys do not step the stages; without "stage" a
+//                           cell of the stage is not edited or toggled
+//     link(state)           the URL "Copy link" copies (default: this page's address)
+//     onError(message)      a view could not be computed, or a model's files did not load (the
+//                           message is also shown in #ap-message)
+//     onRender()            a view was drawn (the first time: the figure is ready)
 //   pg.state            the current state (a plain object, see state.js)
 //   pg.set(patch)       merge a patch into the state and re-render
+//   pg.pause()          answers are kept, not drawn (an embedded figure far off screen)
+//   pg.resume()         draws the newest answer kept while paused, and draws again from then on
 //   pg.destroy()
 //
 // The component owns no hidden state beyond what `state` holds, so an embedder (custom element,
@@ -52,7 +62,8 @@ class Stale extends Error {
   name = "Stale";
 }
 
-export function mount(root, initial, { catalog, compute, models = null, onChange = () => {} }) {
+export function mount(root, initial, { catalog, compute, models = null, onChange = () => {}, parts = null, link = () => location.href, onError = () => {}, onRender = () => {} }) {
+  const shows = (part) => parts === null || parts.has(part);
   let state = normalize(initial, catalog);
   let shown = null; // the last view that rendered: {trace, perMask, layer, head}
   let arrived = null; // the newest answer not rendered yet: {ok, value | message, t0, t1}
@@ -60,6 +71,7 @@ export function mount(root, initial, { catalog, compute, models = null, onChange
   let answered = 0; // the newest request answered
   let counted = null; // the last token counts: {key, nq, nk}
   let destroyed = false;
+  let paused = false;
   let editing = null; // {matrix, row, col} of an entry being edited (matrix coordinates)
   let gridShown = null; // the maps of every layer and head for the last view: {key, value}
   let facts = null; // what the tour reads of the last view (see views/tour/README.md)
@@ -141,6 +153,7 @@ export function mount(root, initial, { catalog, compute, models = null, onChange
         load = { name, phase: cancelled ? "cancelled" : "error", error: e instanceof Error ? e.message : String(e) };
         root.dataset.modelLoad = load.phase;
         renderModels();
+        if (!cancelled) onError(`The model ${name} did not load: ${load.error}`);
       },
     );
   }
@@ -208,11 +221,12 @@ export function mount(root, initial, { catalog, compute, models = null, onChange
     id: "ap-copy-link",
     text: "Copy link to this view",
     onclick: async () => {
+      const href = link(state);
       try {
-        await navigator.clipboard.writeText(location.href);
+        await navigator.clipboard.writeText(href);
         say("Link copied: it restores exactly this view.");
       } catch {
-        say(`Copy this link: ${location.href}`);
+        say(`Copy this link: ${href}`);
       }
     },
   });
@@ -233,7 +247,7 @@ export function mount(root, initial, { catalog, compute, models = null, onChange
   );
 
   function onKey(e) {
-    if (e.defaultPrevented || e.altKey || e.ctrlKey || e.metaKey) return;
+    if (e.defaultPrevented || e.altKey || e.ctrlKey || e.metaKey || !shows("stepper")) return;
     if (TEXT_FIELDS.has(e.target.tagName) || e.target.closest?.(".ap-hm, .ap-heads-grid")) return;
     if (e.key === "ArrowRight") stages.step(1)(state);
     else if (e.key === "ArrowLeft") stages.step(-1)(state);
@@ -275,7 +289,7 @@ export function mount(root, initial, { catalog, compute, models = null, onChange
       // Render in this task: answers come at most one per computation (engine.latest keeps one
       // request in flight), so there is nothing to coalesce, and waiting for the next frame
       // would add up to a frame's time to every update.
-      if (!destroyed) render();
+      if (!destroyed && !paused) render();
     };
     view(state, n).then(
       (value) => answer({ ok: true, value }),
@@ -338,7 +352,7 @@ export function mount(root, initial, { catalog, compute, models = null, onChange
   }
 
   function activate(cell) {
-    if (!shown || !cell) return;
+    if (!shown || !cell || !shows("stage")) return;
     const info = stageInfo(state.stage);
     const editable = inputOn(state.stage);
     if (state.stage === MASK_STAGE) {
@@ -407,6 +421,7 @@ export function mount(root, initial, { catalog, compute, models = null, onChange
       if (message.dataset.kind === "error") say("");
     } else {
       say(got.message, "error");
+      onError(got.message);
     }
     if (fresh) shown = fresh;
     root.dataset.stage = state.stage;
@@ -522,6 +537,7 @@ export function mount(root, initial, { catalog, compute, models = null, onChange
   function finish() {
     root.dataset.ready = "true";
     if (answered === asked) delete root.dataset.busy;
+    onRender();
   }
 
   // A model with file weights in the first state (a link): show the first model that needs none
@@ -560,6 +576,13 @@ export function mount(root, initial, { catalog, compute, models = null, onChange
       state = s;
       tour.update(state, facts);
       if (!same) request();
+    },
+    pause() {
+      paused = true;
+    },
+    resume() {
+      paused = false;
+      if (arrived && !destroyed) render();
     },
     destroy() {
       destroyed = true;

@@ -272,8 +272,11 @@ const KEYS = {
 /** Other keys a link may use for a field (the issue's own words: `model=minilm`); read, never written. */
 const ALIASES = { model: "m" };
 
-/** Each field of this state (page fields and the model's options) with its URL key. */
-function keysOf(catalog, model) {
+/**
+ * Each field of this state (page fields and the model's options) with its URL key: the URL
+ * schema, which the custom element's attributes mirror (element/attributes.js).
+ */
+export function keysOf(catalog, model) {
   const keys = { ...KEYS };
   for (const o of modelOf(catalog, model).options) keys[o.name] = o.name;
   return keys;

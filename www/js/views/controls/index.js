@@ -2,7 +2,7 @@
 // model picker is views/models), the scale, and the masks (with the count of kept query-key pairs). Every
 // control writes through onChange(patch).
 // createControls({onChange(patch)}) -> {el, update(state, {catalog, card, size}, trace, headTrace, perMask)}
-import { h, fmt } from "../../dom.js";
+import { h, fmt, focused } from "../../dom.js";
 import { validValues, MASK_STAGE } from "../../state.js";
 
 /** The model options shown before "More model options" (the card lists them most-used first). */
@@ -138,21 +138,21 @@ export function createControls({ onChange }) {
     for (const { spec, input, few } of built.controls) {
       if (spec.kind === "bool") input.checked = state[spec.name];
       else if (few) options(input, validValues(spec, { ...card, ...state }), state[spec.name]);
-      else if (document.activeElement !== input) input.value = String(state[spec.name]);
+      else if (!focused(input)) input.value = String(state[spec.name]);
     }
     const dk = size.headDim;
     defaultScale = 1 / Math.sqrt(dk);
     const s = state.scale ?? defaultScale;
-    if (document.activeElement !== scale) scale.value = String(Math.log2(s / defaultScale));
+    if (!focused(scale)) scale.value = String(Math.log2(s / defaultScale));
     noScale.checked = state.scale === 1;
     scaleValue.textContent = `${fmt(s, 3)}${state.scale === null ? ` = 1/√${dk} (default)` : ""}`;
     causal.checked = state.causal;
-    if (document.activeElement !== win) win.value = String(state.window);
+    if (!focused(win)) win.value = String(state.window);
     winC.checked = state.windowCausal;
-    if (document.activeElement !== gw) gw.value = String(state.globalWindow);
-    if (document.activeElement !== blk) blk.value = String(state.block);
-    if (document.activeElement !== bl) bl.value = String(state.blockLocal);
-    if (document.activeElement !== br) br.value = String(state.blockRandom);
+    if (!focused(gw)) gw.value = String(state.globalWindow);
+    if (!focused(blk)) blk.value = String(state.block);
+    if (!focused(bl)) bl.value = String(state.blockLocal);
+    if (!focused(br)) br.value = String(state.blockRandom);
     customReset.disabled = state.custom.length === 0;
     // A "More" part opens by itself when something in it is set (it never closes by itself).
     if (built.controls.slice(BASIC_OPTIONS).some(({ spec }) => state[spec.name] !== spec.default)) moreModel.open = true;

@@ -3,7 +3,7 @@
 // opens that head in the stage stepper. One button per head with a roving tabindex: Tab reaches
 // the grid once, the arrow keys move inside it, Enter or Space chooses.
 // createHeads({onPick({layer, head})}) -> {el, update(state, grid, keep)}
-import { h, fmt } from "../../dom.js";
+import { h, fmt, activeElement } from "../../dom.js";
 import { thumbnail, move, patternCounts, patternOf } from "./layout.js";
 
 export function createHeads({ onPick }) {
@@ -107,7 +107,7 @@ export function createHeads({ onPick }) {
       }
     }
     // The roving tabindex follows the state unless the learner is moving inside the grid.
-    if (!grid.contains(document.activeElement)) cursor = { layer: state.layer, head: state.head };
+    if (!grid.contains(activeElement(grid))) cursor = { layer: state.layer, head: state.head };
     for (const row of cells) for (const c of row) c.tabIndex = -1;
     const at = cells[cursor.layer]?.[cursor.head] ?? cells[0][0];
     at.tabIndex = 0;

@@ -3,7 +3,7 @@
 // joined to the word they continue; a model's special tokens ([CLS], [SEP]) can be hidden from
 // the view (the weights shown still include them).
 // createTokens({onInput(field, text), onPreset(text), onFollow(i), onMode(mode), onHideSpecial(on)}) -> {el, update(state, trace, card)}
-import { h } from "../../dom.js";
+import { h, focused } from "../../dom.js";
 import { PRESETS } from "../../state.js";
 import { words, isSpecial } from "../../subwords.js";
 
@@ -32,8 +32,8 @@ export function createTokens({ onInput, onPreset, onFollow, onMode, onHideSpecia
 
   /** `card`: the model's card (a model whose card says `crossAttention: false` has no mode picker). */
   function update(state, trace, card = null) {
-    if (document.activeElement !== sentence && sentence.value !== state.sentence) sentence.value = state.sentence;
-    if (document.activeElement !== context && context.value !== state.context) context.value = state.context;
+    if (!focused(sentence) && sentence.value !== state.sentence) sentence.value = state.sentence;
+    if (!focused(context) && context.value !== state.context) context.value = state.context;
     mode.value = state.mode;
     mode.hidden = card?.crossAttention === false;
     contextBox.hidden = state.mode !== "cross";

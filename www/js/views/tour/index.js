@@ -4,7 +4,7 @@
 //   state.tour: the step shown (null: no tour, only the start button shows)
 //   facts: what the page computed for the view on screen (see README.md)
 // The steps' words, settings and answers are in steps.js (pure); this file is the DOM.
-import { h } from "../../dom.js";
+import { h, activeElement } from "../../dom.js";
 import { STEPS, stepAt, settingsOf, sameView, parseGuess, countText } from "./steps.js";
 
 const CHIPS = ".ap-tokens button[data-token]";
@@ -69,7 +69,7 @@ export function createTour({ onSet, onEnd = () => onSet({ tour: null }) }) {
   }
 
   function end() {
-    const inside = el.contains(document.activeElement) || document.activeElement === document.body;
+    const inside = el.contains(activeElement(el)) || activeElement(el) === document.body;
     onEnd();
     if (inside && !start.hidden) start.focus();
   }
@@ -95,15 +95,18 @@ export function createTour({ onSet, onEnd = () => onSet({ tour: null }) }) {
   }
 
   // While the learner predicts a token, a click on a token chip is a guess (it does not follow it).
+  // (Inside the custom element's shadow root the document sees the element as the target: the
+  // event's composed path starts at the chip.)
   document.addEventListener("click", (e) => {
-    const chip = e.target.closest?.(CHIPS);
+    const chip = (e.composedPath?.()[0] ?? e.target).closest?.(CHIPS);
     if (!chip || !el.parentNode?.contains(chip) || at === null || memo?.phase !== "predict" || step().predict?.kind !== "token" || step().waiting?.(facts) || state?.mode !== "self") return;
     e.preventDefault();
     e.stopPropagation();
     setGuess(chip.dataset.token);
   }, true);
   document.addEventListener("keydown", (e) => {
-    if (e.key !== "Escape" || e.defaultPrevented || at === null) return;
+    // Escape ends the tour of its own page or figure (several figures of a page each have one).
+    if (e.key !== "Escape" || e.defaultPrevented || at === null || !e.composedPath().includes(el.getRootNode())) return;
     e.preventDefault();
     end();
   });
@@ -144,7 +147,7 @@ export function createTour({ onSet, onEnd = () => onSet({ tour: null }) }) {
   function swap(box, key, build) {
     if (box.dataset.key === key) return false;
     box.dataset.key = key;
-    const had = box.contains(document.activeElement) ? document.activeElement.dataset.key : undefined;
+    const had = box.contains(activeElement(el)) ? activeElement(el).dataset.key : undefined;
     box.replaceChildren(...build());
     if (had !== undefined) box.querySelector(`[data-key="${CSS.escape(had)}"]`)?.focus();
     return true;
@@ -241,7 +244,7 @@ export function createTour({ onSet, onEnd = () => onSet({ tour: null }) }) {
       const input = guesses.querySelector("input");
       if (f) input.max = String(f.mask.totalPairs);
       input.disabled = locked;
-      if (!locked && document.activeElement !== input) input.value = memo.guess ?? "";
+      if (!locked && activeElement(el) !== input) input.value = memo.guess ?? "";
     }
     reveal.hidden = memo.phase === "revealed";
     reveal.disabled = !canReveal(p);
@@ -256,7 +259,7 @@ export function createTour({ onSet, onEnd = () => onSet({ tour: null }) }) {
       }
       if (focusAfterReveal) {
         focusAfterReveal = false;
-        const a = document.activeElement;
+        const a = activeElement(el);
         if (a === reveal || a === document.body || a === null || predict.contains(a)) (actions.hidden ? next : actions.querySelector("button") ?? next).focus();
       }
     } else {
