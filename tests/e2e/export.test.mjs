@@ -75,7 +75,7 @@ const traced = (page, extra = {}) =>
     const s = window.playground.state;
     const t = await window.attentionEngine.trace({ sentence: s.sentence, only: { heads: [s.head], stages: [s.stage] }, ...extra });
     const layer = t.layers.find((l) => l.layer === s.layer);
-    const m = layer.heads.find((h) => h.head === s.head).stages.find((x) => x.stage === s.stage);
+    const m = layer.heads.find((h) => h.head === s.head)?.stages.find((x) => x.stage === s.stage) ?? layer.stages.find((x) => x.stage === s.stage);
     return { rows: m.rows, cols: m.cols, data: Array.from(m.data), tokens: t.tokens.query.map((x) => x.text) };
   }, extra);
 
@@ -141,7 +141,7 @@ test("PNG: the whole matrix at the device pixel ratio with every cell's colour, 
     assert.deepEqual(missing, [], "every cell colour appears in the PNG");
     assert.match(await page.textContent("#ap-export-status"), /^Saved attention-softmax-head1\.png \(\d+(\.\d)? KB\)\.$/);
     sizes.push([img.width, img.height, bytes.length]);
-    if (width === 1280) console.log(`# export sizes (default 11-token softmax, dpr 2): PNG ${img.width} x ${img.height} px, ${bytes.length} bytes`);
+    if (width === 1280) console.log(`export sizes (default 11-token softmax, dpr 2): PNG ${img.width} x ${img.height} px, ${bytes.length} bytes`);
     await context.close();
   }
   assert.deepEqual(sizes[0].slice(0, 2), sizes[1].slice(0, 2), "the PNG does not depend on the viewport");
@@ -176,8 +176,20 @@ test("SVG: parses, one rect per cell coloured as the heatmap, token labels escap
   assert.ok(m.tokens.includes("&") && m.tokens.includes("<"), m.tokens.join(" "));
   assert.equal(doc.scripts, 0, "markup in the sentence stays text");
   assert.match(doc.title, /head 1 · /);
-  console.log(`# export sizes (11-token scores): SVG ${bytes.length} bytes`);
+  console.log(`export sizes (11-token scores): SVG ${bytes.length} bytes`);
   await context.close();
+
+  // A stage along d_model: coloured to the 99th percentile of |value|, as the heatmap colours it
+  // (playground.js CLIP), and named without a head (the embedding is not per head).
+  const emb = await open({ hash: "stage=embedding&seed=5" });
+  const e = await download(emb.page, "svg");
+  assert.equal(e.name, "attention-embedding.svg");
+  const me = await traced(emb.page, { seed: 5 });
+  const fills = await emb.page.evaluate((text) => [...new DOMParser().parseFromString(text, "image/svg+xml").querySelectorAll("g.cells > rect")].map((r) => r.getAttribute("fill")), e.text);
+  const data = Float32Array.from(me.data);
+  assert.deepEqual(fills, me.data.map((v) => makeScale("diverging", data, data.length, 0.99).fill(v)));
+  assert.notDeepEqual(fills, me.data.map((v) => makeScale("diverging", data, data.length, null).fill(v)), "the clip changes some colours");
+  await emb.context.close();
 });
 
 test("JSON: the matrix, tokens, stage and model; its state fed back (set() or its link) shows the same matrix", async () => {
@@ -198,7 +210,7 @@ test("JSON: the matrix, tokens, stage and model; its state fed back (set() or it
   assert.deepEqual(flat, m.data);
   assert.deepEqual(o.state, await page.evaluate(() => window.playground.state));
   const csvText = (await download(page, "csv")).text;
-  console.log(`# export sizes (11-token masked): JSON ${bytes.length} bytes, CSV ${Buffer.byteLength(csvText)} bytes`);
+  console.log(`export sizes (11-token masked): JSON ${bytes.length} bytes, CSV ${Buffer.byteLength(csvText)} bytes`);
   await context.close();
 
   // Another view, then the exported state: the same matrix again.
