@@ -8,7 +8,7 @@
 SHELL := /bin/bash
 ENV := source scripts/env.sh &&
 
-.PHONY: serve test check build-web build-page test-native test-browsers test-page bench-native bench-gpu install-serve install-check install-test models bench
+.PHONY: serve test check build-web build-page test-native test-browsers test-page bench-native bench-gpu install-serve install-check install-test models bench package
 
 # Trunk builds www/ and the engine builds (Trunk.toml) and serves them on 127.0.0.1:8080 with
 # COOP/COEP (so the threaded build can run) and a strict CSP, rebuilding when a file changes.
@@ -50,6 +50,12 @@ build-page: models
 build-web:
 	$(ENV) source scripts/builds.sh && RUSTFLAGS="$$(build_flags simd)" CARGO_TARGET_DIR="$$AP_CACHE/wasm-pkg" \
 	  wasm-pack --log-level warn build --release --target web --out-dir pkg
+
+# The npm package (scripts/package.sh): target/package/ (the five engine builds, the JS API's .d.ts,
+# the page's modules with the element, the iframe page and its host script, README, licences) and
+# target/attention-playground-<version>.tgz (npm pack, offline). No model weights.
+package: install-serve
+	scripts/package.sh
 
 test-native: models
 	scripts/test.sh native

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Every test: native (`cargo test`, the WGSL kernel on lavapipe, the benchmark compiled), the
 # browser suite in headless Chromium and Firefox for each wasm build, then the page tests (Trunk build, playwright-core)
-# and Lighthouse on the built page.
-# `scripts/test.sh native`, `types`, `browsers` or `page` runs one part.
+# and Lighthouse on the built page, then the npm package (`make package`, installed offline into an
+# empty project, used from node and a browser page).
+# `scripts/test.sh native`, `types`, `browsers`, `page` or `package` runs one part.
 # Ends with one line: "total: N passed, N failed". The counts of each part, with the date and
 # the toolchain, go to target/test-summary.txt (the README points there instead of keeping
 # counts by hand). `make test` runs the gate (scripts/check.sh) before this.
@@ -106,6 +107,23 @@ if [ "$part" = all ] || [ "$part" = page ]; then
     grep -E '^lighthouse' target/lighthouse.log | sed -E 's/^/page: /' >>"$summary"
   else
     status=1; failed=$((failed + 1)); tally "page: trunk build --release failed" 0 1; tail -30 target/trunk-build.log
+  fi
+fi
+
+if [ "$part" = all ] || [ "$part" = package ]; then
+  echo "== package: make package (target/package/ and its tarball), then tests/package/test.sh (installed offline into an empty project; node, tsc, a browser page)"
+  # One test: the package builds, installs and works from node and from a page, or it fails.
+  if scripts/package.sh >target/package-build.log 2>&1; then
+    tail -2 target/package-build.log
+    tests/package/test.sh 2>&1 | tee target/package-test.log
+    if [ "${PIPESTATUS[0]}" = 0 ]; then
+      passed=$((passed + 1)); tally "package: make package, installed offline, node + tsc + a page" 1 0
+    else
+      status=1; failed=$((failed + 1)); tally "package: make package, installed offline, node + tsc + a page" 0 1
+    fi
+    grep -E '^package: target/package ' target/package-build.log >>"$summary"
+  else
+    status=1; failed=$((failed + 1)); tally "package: make package failed" 0 1; tail -30 target/package-build.log
   fi
 fi
 

@@ -42,6 +42,7 @@ import { createHeads } from "./views/heads/index.js";
 import { createLayers } from "./views/layers/index.js";
 import { createTour } from "./views/tour/index.js";
 import { createFlow } from "./views/flow/index.js";
+import { createExport } from "./views/export/index.js";
 
 const TEXT_FIELDS = new Set(["INPUT", "TEXTAREA", "SELECT"]);
 
@@ -232,7 +233,9 @@ export function mount(root, initial, { catalog, compute, models = null, onChange
   });
 
   const flow = createFlow({ onStage: (stage) => update({ stage }) });
-  const stageBox = h("section", { class: "ap-stage", "aria-label": "The current stage" }, matrixBox, explainBox, editBox);
+  let figure = null; // what the stage's heatmap shows, for the exports (set by render)
+  const exporter = createExport({ figure: () => figure });
+  const stageBox = h("section", { class: "ap-stage", "aria-label": "The current stage" }, matrixBox, exporter.el, explainBox, editBox);
   let stageDrawn = null; // the stage drawn last (a new one slides in from the side it comes from)
 
   // The sentence and the flow of every stage across the top; below, the stage shown large and
@@ -466,7 +469,7 @@ export function mount(root, initial, { catalog, compute, models = null, onChange
     }
     stageDrawn = state.stage;
     const focusRow = m.rowAxis === "query-tokens" && focus !== null ? (crop.rows ? crop.rows.indexOf(focus) : focus) : -1;
-    heatmap.update({
+    const spec = {
       rows: part.rows,
       cols: part.cols,
       data: part.data,
@@ -479,7 +482,9 @@ export function mount(root, initial, { catalog, compute, models = null, onChange
       highlightRow: focusRow >= 0 ? focusRow : null,
       digits: 2,
       clip: CLIP[m.colAxis] ?? null,
-    });
+    };
+    heatmap.update(spec);
+    figure = { ...spec, matrix: part, stage: info, model, state, crop };
     const headTrace = headOf(shown);
     // The weight matrix shown: drawn again only when what it shows changed (not the sentence,
     // the masks or the scale), and right after the stage's heatmap, before the other parts

@@ -7,7 +7,8 @@
 //   options.width x options.height CSS px at options.dpr (default 1) device px per CSS px: title band
 //   (when options.title), column labels (rotated) and row labels, every cell, values inside cells
 //   that are wide enough, the highlighted row, and the colour-scale legend below (when
-//   options.legend). Other options: rowLabels, colLabels, palette, highlightRow, digits (default 2),
+//   options.legend). Other options: rowLabels, colLabels, palette, clip (diverging: colours scaled
+//   to that quantile of |value|, as on screen; default null: the largest), highlightRow, digits (default 2),
 //   theme (fields of DEFAULT_THEME to override), background (a CSS colour filled first; default:
 //   transparent). It sets the transform itself and paints device px [0, width*dpr) x [0, height*dpr)
 //   (size ctx.canvas to that). Returns the layout used ({L, T, cell, top, totalW, totalH, titleBox,
@@ -320,7 +321,7 @@ export function paintMatrix(ctx, matrix, options = {}) {
     ctx.fillStyle = options.background;
     ctx.fillRect(0, 0, Math.round(width * dpr), Math.round(height * dpr));
   }
-  const { codes, min, max } = encode(palette, data, n);
+  const { codes, min, max } = encode(palette, data, n, undefined, options.clip ?? null);
   const labelW = measureLabels(ctx, rows, cols, rowLabels, colLabels, theme.family);
   const lay = fitLayout({
     rows,
