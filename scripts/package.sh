@@ -37,6 +37,11 @@ mkdir -p "$out"
 # 1. The engine builds (compiled only when the crate changed; else copied from the cache).
 scripts/build-engines.sh "$out"
 rm -rf "$out/models" # build-engines.sh links the model files too; the package has none
+# An empty manifest in their place: the figures ask for it at start (the model picker's download
+# sizes), and a 404 would be an error in every host page's console. Choosing MiniLM-L6 then says
+# the manifest lists no such model; the package README says how to serve the files.
+mkdir -p "$out/models"
+printf '%s\n' '{"key": "none", "models": [], "note": "The package ships no model weights: run the project'"'"'s scripts/model.sh and serve its files (index.json with them) in this folder."}' >"$out/models/index.json"
 
 # 2. The JS API's declarations. The engine builds are made without them (--no-typescript), and
 # they depend only on the crate's exports, not on the build's instruction set: a debug wasm32

@@ -37,7 +37,7 @@ Object.assign(exportsMap, {
 });
 if (has("embed.html")) exportsMap["./embed.html"] = "./embed.html";
 
-const files = ["engine/", "js/", "styles.css", ...(has("embed.html") ? ["embed.html"] : []), need("README.md").slice(2), need("PAGE.md").slice(2)];
+const files = ["engine/", "js/", "models/index.json", "styles.css", ...(has("embed.html") ? ["embed.html"] : []), need("README.md").slice(2), need("PAGE.md").slice(2)];
 for (const f of readdirSync(dir)) if (/^LICENSE/.test(f)) files.push(f);
 
 const manifest = {

@@ -49,7 +49,7 @@ async function run() {
     const cells = await page.waitForFunction(() => {
       const root = document.querySelector("attention-playground").shadowRoot;
       if (!root) return -1; // closed: judged by its picture alone
-      const n = root.querySelectorAll("td[data-row][data-col]").length;
+      const n = root.querySelectorAll("#ap-matrix td[data-row][data-col]").length; // the stage shown large
       return n > 0 ? n : null;
     }, null, { timeout: 30000 }).then((h) => h.jsonValue(), () => 0);
     const shot = await page.locator("attention-playground").screenshot();
