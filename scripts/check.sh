@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The gate (`make check`, and the first step of `make test`): fast checks that need no browser.
 #   1. cargo fmt --check
-#   2. the page's headers: the CSP in www/index.html's and www/embed.html's <meta> equals Trunk.toml's
+#   2. the page's headers: the CSP in www/index.html's, www/embed.html's and www/examples/index.html's <meta> equals Trunk.toml's
 #   3. ESLint (pinned in package.json, rules in eslint.config.js) over www/, bench/, tests/, scripts/
 #   4. node --test tests/js/: the unit tests of the page's pure modules
 #   5. clippy with warnings as errors on every flavour the crate is built in: native (all
@@ -71,6 +71,7 @@ unit_tests() {
 step "cargo fmt --check" cargo fmt --all --check
 step "CSP: www/index.html's <meta> equals Trunk.toml's header" node scripts/headers.mjs --check www/index.html
 step "CSP: www/embed.html's <meta> equals Trunk.toml's header" node scripts/headers.mjs --check www/embed.html
+step "CSP: www/examples/index.html's <meta> equals Trunk.toml's header" node scripts/headers.mjs --check www/examples/index.html
 step "eslint (eslint.config.js)" eslint --max-warnings 0 .
 step "node --test tests/js/ (unit tests)" unit_tests
 step "clippy native, all targets, --features tools (the converter)" clippy native --all-targets --features tools
