@@ -13,8 +13,9 @@
 // - lut(palette) -> {fill: ["rgb(r,g,b)"], text: ["#000" | "#fff"], rgb: [[r, g, b]] of the stops,
 //   bytes: each code's r, g, b, words: each code's opaque RGBA pixel as a Uint32 in this machine's
 //   byte order}: text is whichever of black and white contrasts more with the fill (WCAG contrast ratio).
-// - makeScale(palette, data, n) -> {palette, min, max, code(v), fill(v), text(v)}: the domain the
-//   data give and value -> code / fill colour / text colour (fill and text are null for masked/NaN).
+// - makeScale(palette, data, n) -> {palette, min, max, code(v), codes(values, n, out), fill(v), text(v)}:
+//   the domain the data give and value -> code / fill colour / text colour (fill and text are null
+//   for masked/NaN); codes() writes the first n values' codes into out.
 // - encode(palette, data, n, out?) -> {codes: Uint16Array(n), min, max}: every value's code at once.
 // - colour(palette, t) -> "rgb(r, g, b)": sequential t in [0, 1], diverging t in [-1, 1]; clamped,
 //   NaN reads as the low end.
@@ -123,10 +124,12 @@ export function makeScale(palette, data, n = data.length, clip = null) {
   let min;
   let max;
   let index; // finite v -> LUT index, before clamping
-  if (name === "diverging" && clip > 0 && clip < 1) maxAbs = Math.min(maxAbs, quantileAbs(data, n, clip)) || maxAbs;
-  if (name === "diverging") {
-    const s = maxAbs > 0 ? top / (2 * maxAbs) : 0;
-    const mid = top / 2;
+  let s; // the LUT entries per unit of value
+  const mid = top / 2;
+  const diverging = name === "diverging";
+  if (diverging && clip > 0 && clip < 1) maxAbs = Math.min(maxAbs, quantileAbs(data, n, clip)) || maxAbs;
+  if (diverging) {
+    s = maxAbs > 0 ? top / (2 * maxAbs) : 0;
     min = -maxAbs;
     max = maxAbs;
     // rounded away from the middle on both sides, so that -v and v are mirror entries
@@ -134,22 +137,43 @@ export function makeScale(palette, data, n = data.length, clip = null) {
   } else {
     min = Math.min(0, lo);
     max = Math.max(1, hi);
-    const s = top / (max - min);
+    s = top / (max - min);
     index = (v) => Math.round((v - min) * s);
   }
+  const special = (v) => (v === -Infinity ? CODE_MASKED : v !== v ? CODE_NAN : top);
   const code = (v) => {
-    if (v === -Infinity) return CODE_MASKED;
-    if (v !== v) return CODE_NAN;
-    if (v === Infinity) return top;
+    if (!(v > -Infinity && v < Infinity)) return special(v);
     const c = index(v);
     return c < 0 ? 0 : c > top ? top : c;
   };
+  /** code() of the first n values into `out`, in one loop with the arithmetic inline (a call per value costs most of it). */
+  function codes(values, count, out) {
+    if (diverging) {
+      for (let k = 0; k < count; k++) {
+        const v = values[k];
+        if (v > -Infinity && v < Infinity) {
+          const c = v < 0 ? mid - Math.round(-v * s) : mid + Math.round(v * s);
+          out[k] = c < 0 ? 0 : c > top ? top : c;
+        } else out[k] = special(v);
+      }
+    } else {
+      for (let k = 0; k < count; k++) {
+        const v = values[k];
+        if (v > -Infinity && v < Infinity) {
+          const c = Math.round((v - min) * s);
+          out[k] = c < 0 ? 0 : c > top ? top : c;
+        } else out[k] = special(v);
+      }
+    }
+    return out;
+  }
   const table = LUTS[name];
   return {
     palette: name,
     min,
     max,
     code,
+    codes,
     fill: (v) => table.fill[code(v)] ?? null,
     text: (v) => table.text[code(v)] ?? null,
   };
@@ -206,8 +230,7 @@ function quantileAbs(data, n, q) {
  */
 export function encode(palette, data, n, out, clip = null) {
   const scale = makeScale(palette, data, n, clip);
-  const codes = out && out.length === n ? out : new Uint16Array(n);
-  for (let k = 0; k < n; k++) codes[k] = scale.code(data[k]);
+  const codes = scale.codes(data, n, out && out.length === n ? out : new Uint16Array(n));
   return { codes, min: scale.min, max: scale.max };
 }
 
@@ -233,8 +256,9 @@ export function pixels(palette, data, rows, cols, { masked = [200, 200, 200], na
   const px = new Uint32Array(bytes.buffer, bytes.byteOffset, n); // a pixel a write
   const maskedPx = pixelWord(masked);
   const nanPx = pixelWord(nan);
+  const codes = scale.codes(data, n, new Uint16Array(n));
   for (let k = 0; k < n; k++) {
-    const c = scale.code(data[k]);
+    const c = codes[k];
     px[k] = c === CODE_MASKED ? maskedPx : c === CODE_NAN ? nanPx : words[c];
   }
   return bytes;
