@@ -284,15 +284,22 @@ async function batch(calls) {
 }
 
 /**
- * The buffers a result may hand over instead of copying: fresh Float32Arrays (attention()'s
- * output, the maps of attentions()) that own their whole buffer, never a view of wasm memory.
+ * The buffers a result may hand over instead of copying: fresh Float32Arrays anywhere in it
+ * (attention()'s output, the maps of attentions(), every matrix of a trace) that own their whole
+ * buffer, never a view of wasm memory. A trace of 512 tokens holds megabytes of them: copied, they
+ * cost the worker and the page milliseconds each way.
  */
 function transferable(results) {
   const out = new Set();
-  const own = (a) => a instanceof Float32Array && !(a.buffer instanceof SharedArrayBufferType) && a.byteOffset === 0 && a.byteLength === a.buffer.byteLength;
-  for (const r of results) {
-    for (const a of [r, r?.data, r?.attentions?.data]) if (own(a)) out.add(a.buffer);
-  }
+  const own = (a) => !(a.buffer instanceof SharedArrayBufferType) && a.byteOffset === 0 && a.byteLength === a.buffer.byteLength;
+  const walk = (v, depth) => {
+    if (v instanceof Float32Array) {
+      if (own(v)) out.add(v.buffer);
+    } else if (v && typeof v === "object" && depth < 12 && !ArrayBuffer.isView(v)) {
+      for (const x of Array.isArray(v) ? v : Object.values(v)) walk(x, depth + 1);
+    }
+  };
+  walk(results, 0);
   return [...out];
 }
 const SharedArrayBufferType = typeof SharedArrayBuffer === "function" ? SharedArrayBuffer : class {};
