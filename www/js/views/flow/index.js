@@ -97,9 +97,16 @@ export function createFlow({ onStage }) {
       const info = last.stages.find((s) => s.name === name);
       const marks = marksFor(info, { focus: last.focus, weights: last.weights, sources });
       // What is marked, for tests and tools: "focus:row:7 key:row:2 source:col:3 …".
-      item.button.dataset.marks = marks.map((m) => `${m.role}:${m.kind}:${m.kind === "col" ? m.col : m.kind === "row" ? m.row : `${m.row}.${m.col}`}`).join(" ");
+      const said = marks.map((m) => `${m.role}:${m.kind}:${m.kind === "col" ? m.col : m.kind === "row" ? m.row : `${m.row}.${m.col}`}`).join(" ");
+      if (item.button.dataset.marks !== said) item.button.dataset.marks = said;
       paintCells(item);
-      paintMarks(item, marks, t);
+      // The marks' canvas again only when what it shows changed.
+      const m = item.matrix;
+      const key = [m?.rows, m?.cols, item.size.w, item.size.h, window.devicePixelRatio || 1, t.accent, t.fg, said, ...marks.map((mk) => mk.alpha)].join(" ");
+      if (item.marked !== key) {
+        paintMarks(item, marks, t);
+        item.marked = key;
+      }
     }
   }
 
@@ -117,7 +124,7 @@ export function createFlow({ onStage }) {
         const button = h("button", { type: "button", class: "ap-flow-step", dataset: { stage: s.name }, onclick: () => onStage(s.name) },
           h("span", { class: "ap-flow-title", text: `${i + 1}. ${s.title}` }), h("span", { class: "ap-flow-canvas" }, cells, canvas), shape, axes);
         const li = h("li", { class: "ap-flow-item" }, button);
-        items.set(s.name, { li, button, cells, canvas, shape, axes, matrix: null, key: null, painted: null, size: { w: 0, h: 0 }, palette: s.name === view.weightsStage ? "sequential" : "diverging", clip: view.clip?.[s.colAxis] ?? null });
+        items.set(s.name, { li, button, cells, canvas, shape, axes, matrix: null, key: null, painted: null, size: { w: 0, h: 0 }, here: null, shapeText: null, palette: s.name === view.weightsStage ? "sequential" : "diverging", clip: view.clip?.[s.colAxis] ?? null });
         return li;
       }));
     }
@@ -127,24 +134,31 @@ export function createFlow({ onStage }) {
       item.matrix = m ?? null;
       item.key = m ? m.data : null; // a new trace brings new arrays
       const here = s.name === view.current;
-      item.button.setAttribute("aria-current", here ? "step" : "false");
-      item.li.classList.toggle("ap-flow-here", here);
-      if (m) {
+      // Only what differs is written: an unchanged text written again still lays the flow out.
+      if (item.here !== here) {
+        item.here = here;
+        item.button.setAttribute("aria-current", here ? "step" : "false");
+        item.li.classList.toggle("ap-flow-here", here);
+      }
+      const shape = m ? `${m.rows} × ${m.cols}` : null;
+      if (m && item.shapeText !== shape) {
+        item.shapeText = shape;
         item.size = thumbSize(m.rows, m.cols);
         item.button.style.setProperty("--w", `${item.size.w}px`);
         item.button.style.setProperty("--h", `${item.size.h}px`);
-        item.shape.textContent = `${m.rows} × ${m.cols}`;
+        item.shape.textContent = shape;
         item.axes.textContent = ` (${AXIS[s.rowAxis] ?? s.rowAxis} × ${AXIS[s.colAxis] ?? s.colAxis})`;
       }
-      item.li.hidden = !m;
+      if (item.li.hidden !== !m) item.li.hidden = !m;
     }
     paintAll();
   }
 
   /** Marks the cells a hovered cell came from ([{stage, row?, col?}]; [] clears). */
   function mark(next) {
+    const was = sources;
     sources = next ?? [];
-    paintAll();
+    if (was.length || sources.length) paintAll(); // else nothing changes (the page clears them after each update)
   }
 
   return { el, update, mark };
