@@ -8,7 +8,10 @@
 //   init(options)                 -> {backend, stages, models} (options: {build, relaxed, threads})
 //   <export>(...args)             any engine export by name (trace, tokenize, maskInfo, attention,
 //                                 attentionAsync, models, stages, buildInfo), its result
-//   batch([{method, args}, ...])  several exports in one message, run in order: their results
+//   batch([{method, args, expect?}, ...])  several exports in one message, run in order: their
+//                                 results; a call with `expect: n` ends the batch unless its result
+//                                 has n entries (the page traces at the token counts it guesses,
+//                                 in the same message as the counting)
 // Models whose card says `weights: "file"` (MiniLM-L6) read their weights from /models/ (see
 // worker/models.js: Cache Storage first, else the network, SHA-256 checked either way):
 //   modelManifest()               -> /models/index.json (what can be loaded, the sizes)
@@ -275,11 +278,18 @@ async function run(method, args, progress) {
   return exported(method)(...args);
 }
 
-/** Runs calls in order; each is {method, args} naming an engine export or a method above. */
+/**
+ * Runs calls in order; each is {method, args} naming an engine export or a method above, and may
+ * say `expect: n`: the results so far are the answer unless that call's result has n entries.
+ */
 async function batch(calls) {
   if (!Array.isArray(calls)) throw new Error("batch takes an array of {method, args}");
   const results = [];
-  for (const c of calls) results.push(await run(c?.method, Array.isArray(c?.args) ? c.args : []));
+  for (const c of calls) {
+    const result = await run(c?.method, Array.isArray(c?.args) ? c.args : []);
+    results.push(result);
+    if (c?.expect !== undefined && result?.length !== c.expect) break;
+  }
   return results;
 }
 
