@@ -18,9 +18,12 @@ use ndarray::{concatenate, s, Array1, Array2, ArrayView2, Axis};
 /// Column pair (2i, 2i+1) holds sin and cos of `pos / 10000^(2i / d_model)`: fast waves in the
 /// first columns, slow ones in the last, so every position gets a distinct pattern.
 pub fn positional_encoding(n: usize, d_model: usize) -> Array2<f32> {
+    // Each column's wavelength, computed once (the same value for every position).
+    let wavelength: Vec<f64> = (0..d_model)
+        .map(|c| 10000f64.powf(2.0 * (c / 2) as f64 / d_model as f64))
+        .collect();
     Array2::from_shape_fn((n, d_model), |(pos, c)| {
-        let i = (c / 2) as f64;
-        let angle = pos as f64 / 10000f64.powf(2.0 * i / d_model as f64);
+        let angle = pos as f64 / wavelength[c];
         (if c % 2 == 0 { angle.sin() } else { angle.cos() }) as f32
     })
 }
