@@ -305,11 +305,11 @@ function transferable(results) {
   const walk = (v, depth) => {
     if (v instanceof Float32Array) {
       if (own(v)) out.add(v.buffer);
-    } else if (v && typeof v === "object" && depth < 12 && !ArrayBuffer.isView(v)) {
-      for (const x of Array.isArray(v) ? v : Object.values(v)) walk(x, depth + 1);
+    } else if (depth < 12 && !ArrayBuffer.isView(v)) {
+      for (const k in v) if (v[k] && typeof v[k] === "object") walk(v[k], depth + 1);
     }
   };
-  walk(results, 0);
+  if (results && typeof results === "object") walk(results, 0);
   return [...out];
 }
 const SharedArrayBufferType = typeof SharedArrayBuffer === "function" ? SharedArrayBuffer : class {};
