@@ -26,6 +26,13 @@ function sample(m, maxRows, maxCols) {
   return { rows, cols, data };
 }
 
+/** Whether two arrays hold the same values (NaN equal to NaN). */
+function sameValues(a, b) {
+  if (a.length !== b.length) return false;
+  for (let k = 0; k < a.length; k++) if (a[k] !== b[k] && (a[k] === a[k] || b[k] === b[k])) return false;
+  return true;
+}
+
 export function createFlow({ onStage }) {
   const list = h("ol", { class: "ap-flow-list" });
   const el = h("nav", { id: "ap-flow", class: "ap-flow", "aria-label": "Every stage of the computation (choose one to see it large)" }, list);
@@ -50,17 +57,22 @@ export function createFlow({ onStage }) {
   });
 
   /** The cells, once per new matrix: one pixel per value on a canvas the size of the matrix
-   * (sampled down to the thumbnail's device pixels when larger), scaled by CSS without smoothing. */
+   * (sampled down to the thumbnail's device pixels when larger), scaled by CSS without smoothing;
+   * not again when the new matrix holds the values drawn (a keystroke that leaves the tokens
+   * as they were, a space at the end). */
   function paintCells(item) {
     const m = item.matrix;
     if (!m || !m.rows || !m.cols || item.painted === item.key) return;
     const dpr = window.devicePixelRatio || 1;
     const { data, rows, cols } = sample(m, Math.round(item.size.h * dpr), Math.round(item.size.w * dpr));
+    item.painted = item.key;
+    const was = item.drawn;
+    if (was && was.rows === rows && was.cols === cols && sameValues(was.data, data)) return;
     const c = item.cells;
     if (c.width !== cols) c.width = cols;
     if (c.height !== rows) c.height = rows;
     (item.cellsCtx ??= c.getContext("2d")).putImageData(new ImageData(pixels(item.palette, data, rows, cols, { clip: item.clip }), cols, rows), 0, 0);
-    item.painted = item.key;
+    item.drawn = { rows, cols, data: Float32Array.from(data) };
   }
 
   /** The marks, on a transparent canvas over the cells (redrawn alone on hover). */
