@@ -8,8 +8,8 @@
 //! Pure Rust and ndarray: no wasm, browser or UI types here.
 
 use crate::kernels::Problem;
-use crate::mask::MaskView;
-use ndarray::{concatenate, Array1, Array2, ArrayView2, Axis};
+use crate::mask::{Coverage, MaskView};
+use ndarray::{concatenate, s, Array1, Array2, ArrayView2, Axis};
 
 /// Sinusoidal positional encoding, `n x d_model`.
 ///
@@ -18,9 +18,12 @@ use ndarray::{concatenate, Array1, Array2, ArrayView2, Axis};
 /// Column pair (2i, 2i+1) holds sin and cos of `pos / 10000^(2i / d_model)`: fast waves in the
 /// first columns, slow ones in the last, so every position gets a distinct pattern.
 pub fn positional_encoding(n: usize, d_model: usize) -> Array2<f32> {
+    // Each column's wavelength, computed once (the same value for every position).
+    let wavelength: Vec<f64> = (0..d_model)
+        .map(|c| 10000f64.powf(2.0 * (c / 2) as f64 / d_model as f64))
+        .collect();
     Array2::from_shape_fn((n, d_model), |(pos, c)| {
-        let i = (c / 2) as f64;
-        let angle = pos as f64 / 10000f64.powf(2.0 * i / d_model as f64);
+        let angle = pos as f64 / wavelength[c];
         (if c % 2 == 0 { angle.sin() } else { angle.cos() }) as f32
     })
 }
@@ -61,14 +64,35 @@ pub fn scale(scores: ArrayView2<f32>, factor: f32) -> Array2<f32> {
 ///
 /// A mask says which keys a query may see: not the future (causal), not padding, only nearby
 /// tokens (window), and so on. Setting a score to `-inf` makes its weight exactly 0 after softmax.
+///
+/// (Computed tile by tile: a tile the mask keeps or removes whole is copied or filled without
+/// asking the mask about each pair, which at 512 tokens was most of a head's time.)
 pub fn apply_mask(scaled: ArrayView2<f32>, mask: &MaskView) -> Array2<f32> {
-    Array2::from_shape_fn(scaled.dim(), |(i, j)| {
-        if mask.allowed(i, j) {
-            scaled[(i, j)]
-        } else {
-            f32::NEG_INFINITY
+    const TILE: usize = 64;
+    let (n, m) = scaled.dim();
+    let mut masked = scaled.to_owned();
+    for r0 in (0..n).step_by(TILE) {
+        let rows = r0..(r0 + TILE).min(n);
+        for c0 in (0..m).step_by(TILE) {
+            let cols = c0..(c0 + TILE).min(m);
+            match mask.coverage(rows.clone(), cols.clone()) {
+                Coverage::Full => {}
+                Coverage::Empty => masked
+                    .slice_mut(s![rows.clone(), cols])
+                    .fill(f32::NEG_INFINITY),
+                Coverage::Partial => {
+                    for i in rows.clone() {
+                        for j in cols.clone() {
+                            if !mask.allowed(i, j) {
+                                masked[(i, j)] = f32::NEG_INFINITY;
+                            }
+                        }
+                    }
+                }
+            }
         }
-    })
+    }
+    masked
 }
 
 /// Attention weights `A = softmax(S)` along each row, `n x m`; each row sums to 1.

@@ -12,6 +12,33 @@ fn random(rng: &mut Rng, rows: usize, cols: usize) -> Array2<f32> {
 }
 
 #[test]
+fn apply_mask_removes_exactly_the_pairs_the_mask_forbids() {
+    // Sizes across the 64 x 64 tiles apply_mask works in, every mask kind.
+    let mut rng = Rng(11);
+    for kind in 0..MASK_KINDS {
+        for _ in 0..4 {
+            let (n, m) = (rng.range(1, 200), rng.range(1, 200));
+            let mask = mask_of_kind(kind, &mut rng, n, m);
+            let view = mask.view(n, m).unwrap();
+            let scaled = random(&mut rng, n, m);
+            let masked = r::apply_mask(scaled.view(), &view);
+            for ((i, j), &x) in masked.indexed_iter() {
+                let want = if view.allowed(i, j) {
+                    scaled[(i, j)]
+                } else {
+                    f32::NEG_INFINITY
+                };
+                assert_eq!(
+                    x.to_bits(),
+                    want.to_bits(),
+                    "kind {kind}, {n} x {m}, ({i}, {j})"
+                );
+            }
+        }
+    }
+}
+
+#[test]
 fn softmax_rows_sum_to_one_and_masked_weights_are_exactly_zero() {
     let mut rng = Rng(3);
     for kind in 0..MASK_KINDS {

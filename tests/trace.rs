@@ -651,3 +651,67 @@ fn an_edit_of_a_later_layer_changes_only_that_layer_and_after() {
     };
     assert!(trace_model(&mut Stack::new(), &inp).is_err());
 }
+
+#[test]
+fn every_head_has_the_same_bits_traced_alone_or_with_all_the_others() {
+    // All heads of a layer are computed for concat and output (on the pool under `threads`); each
+    // must come out as when its head is traced alone, and concat must hold them in order.
+    let model = ModelSpec::new(
+        "toy",
+        &ModelOptions {
+            d_model: Some(16),
+            heads: Some(4),
+            kv_heads: Some(2),
+            ..ModelOptions::default()
+        },
+    )
+    .unwrap();
+    let base = TraceInput {
+        sentence: "the cat sat on the mat because it was warm".into(),
+        model,
+        mask: Mask::Causal,
+        ..TraceInput::default()
+    };
+    let all = trace(&TraceInput {
+        request: TraceRequest {
+            heads: Some((0..4).collect()),
+            ..TraceRequest::default()
+        },
+        ..base.clone()
+    })
+    .unwrap();
+    let concat = all.layers[0]
+        .stages
+        .iter()
+        .find(|m| m.stage == Stage::Concat)
+        .unwrap();
+    for h in 0..4 {
+        let alone = trace(&TraceInput {
+            request: TraceRequest {
+                heads: Some(vec![h]),
+                stages: Some(vec![Stage::Softmax, Stage::WeightedSum]),
+                ..TraceRequest::default()
+            },
+            ..base.clone()
+        })
+        .unwrap();
+        let one = &alone.layers[0].heads[0];
+        let with_all = all.layers[0].heads.iter().find(|t| t.head == h).unwrap();
+        for stage in [Stage::Softmax, Stage::WeightedSum] {
+            let a = one.stages.iter().find(|m| m.stage == stage).unwrap();
+            let b = with_all.stages.iter().find(|m| m.stage == stage).unwrap();
+            assert_eq!(a.data, b.data, "head {h}, {}", stage.name());
+        }
+        assert_eq!(one.entropy, with_all.entropy);
+        let z = one
+            .stages
+            .iter()
+            .find(|m| m.stage == Stage::WeightedSum)
+            .unwrap();
+        for i in 0..z.rows {
+            for j in 0..z.cols {
+                assert_eq!(concat.at(i, h * z.cols + j).to_bits(), z.at(i, j).to_bits());
+            }
+        }
+    }
+}

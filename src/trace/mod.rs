@@ -410,28 +410,32 @@ pub fn trace_model(model: &mut dyn Model, input: &TraceInput) -> Result<Trace> {
         let need_all_heads = Some(l) != last
             || (keep && (wanted(Stage::Concat) || wanted(Stage::Output) || after_output));
         let x_kv = x_k.as_ref().unwrap_or(&x_q);
-        let mut outputs: Vec<Array2<f32>> = Vec::new();
-        // Heads of a group are consecutive and share K and V: project them once per group.
-        let mut kv: Option<(usize, Array2<f32>, Array2<f32>)> = None;
-        for h in 0..heads_n {
-            let keep_head = keep && heads.contains(&h);
-            if !keep_head && !need_all_heads {
-                continue;
-            }
-            let g = h / (heads_n / card.kv_heads);
+        let computed = |h: usize| need_all_heads || (keep && heads.contains(&h));
+        let group = |h: usize| h / (heads_n / card.kv_heads);
+        // Heads of a group share K and V: projected once per group the computed heads need.
+        let kv: Vec<Option<(Array2<f32>, Array2<f32>)>> = (0..card.kv_heads)
+            .map(|g| {
+                (0..heads_n).any(|h| computed(h) && group(h) == g).then(|| {
+                    (
+                        head_projection(x_kv.view(), w.w_k.view(), w.b_k, g, d_k),
+                        head_projection(x_kv.view(), w.w_v.view(), w.b_v, g, d_k),
+                    )
+                })
+            })
+            .collect();
+        // One head: its output, and its trace when kept. Heads are independent, so with the
+        // `threads` feature they run on the pool (one head per thread in flight), with the same
+        // bits as one after another.
+        let head = |h: usize| -> (Array2<f32>, Option<HeadTrace>) {
+            let g = group(h);
             let q = head_projection(x_q.view(), w.w_q.view(), w.b_q, h, d_k);
-            if kv.as_ref().is_none_or(|(cached, _, _)| *cached != g) {
-                let k = head_projection(x_kv.view(), w.w_k.view(), w.b_k, g, d_k);
-                let v = head_projection(x_kv.view(), w.w_v.view(), w.b_v, g, d_k);
-                kv = Some((g, k, v));
-            }
-            let (_, k, v) = kv.as_ref().expect("projected above");
+            let (k, v) = kv[g].as_ref().expect("projected above");
             let sc = r::scores(q.view(), k.view());
             let scaled = r::scale(sc.view(), scale);
             let masked = r::apply_mask(scaled.view(), &mask_view);
             let weights = r::softmax_rows(masked.view());
             let z = r::weighted_sum(weights.view(), v.view());
-            if keep_head {
+            let kept = (keep && heads.contains(&h)).then(|| {
                 let stages = [
                     (Stage::Query, &q),
                     (Stage::Key, k),
@@ -446,14 +450,27 @@ pub fn trace_model(model: &mut dyn Model, input: &TraceInput) -> Result<Trace> {
                 .filter(|(stage, _)| wanted(*stage))
                 .map(|(stage, a)| Matrix::new(stage, stage.axes().0, a))
                 .collect();
-                layer.heads.push(HeadTrace {
+                HeadTrace {
                     head: h,
                     kv_head: g,
                     stages,
                     entropy: r::row_entropy(weights.view()).to_vec(),
                     max_weight: r::row_max(weights.view()).to_vec(),
-                });
-            }
+                }
+            });
+            (z, kept)
+        };
+        let todo: Vec<usize> = (0..heads_n).filter(|&h| computed(h)).collect();
+        #[cfg(feature = "threads")]
+        let done: Vec<(Array2<f32>, Option<HeadTrace>)> = {
+            use rayon::prelude::*;
+            todo.into_par_iter().map(head).collect()
+        };
+        #[cfg(not(feature = "threads"))]
+        let done: Vec<(Array2<f32>, Option<HeadTrace>)> = todo.into_iter().map(head).collect();
+        let mut outputs: Vec<Array2<f32>> = Vec::new();
+        for (z, kept) in done {
+            layer.heads.extend(kept);
             if need_all_heads {
                 outputs.push(z);
             }

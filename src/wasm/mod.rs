@@ -63,9 +63,26 @@ pub(crate) fn is_object(v: &JsValue) -> bool {
     v.is_object() && !Array::is_array(v)
 }
 
-pub(crate) fn set(obj: &Object, key: &str, value: impl Into<JsValue>) {
+pub(crate) fn set(obj: &Object, key: &'static str, value: impl Into<JsValue>) {
     // Setting a property on a fresh plain object cannot fail.
-    let _ = Reflect::set(obj, &JsValue::from_str(key), &value.into());
+    let _ = Reflect::set(obj, &js_str(key), &value.into());
+}
+
+thread_local! {
+    static STRINGS: std::cell::RefCell<std::collections::HashMap<&'static str, JsValue>> =
+        std::cell::RefCell::new(std::collections::HashMap::new());
+}
+
+/// A fixed string (a property name, a stage or axis name) as a JS string, made once per thread:
+/// each string made from wasm memory is a TextDecoder call (and a copy, from shared memory),
+/// and a trace's thousands of properties came to milliseconds of them.
+pub(crate) fn js_str(s: &'static str) -> JsValue {
+    STRINGS.with(|m| {
+        m.borrow_mut()
+            .entry(s)
+            .or_insert_with(|| JsValue::from_str(s))
+            .clone()
+    })
 }
 
 /// The largest size, count or index JS may pass: 2^31, far past every budget, and small enough

@@ -2,7 +2,7 @@
 //! (crate::trace::{TraceInput, TraceRequest}, crate::model::{ModelSpec, ModelOptions, Override}).
 
 use super::masks::{check_at, parse_mask, stats_to_js};
-use super::{check_text, js_err, options, parse_object, set, text_arg, Count, ParseError};
+use super::{check_text, js_err, js_str, options, parse_object, set, text_arg, Count, ParseError};
 use crate::model::{ModelOptions, ModelSpec, Override, Param, Token, MODEL_NAMES};
 use crate::trace::{self, Matrix, Stage, TraceInput, TraceRequest, MAX_TRACE_TOKENS};
 use crate::Error;
@@ -149,11 +149,11 @@ pub(super) fn tokens_to_js(tokens: &[Token]) -> Array {
 
 fn matrix_to_js(m: &Matrix) -> JsValue {
     let o = Object::new();
-    set(&o, "stage", m.stage.name());
+    set(&o, "stage", js_str(m.stage.name()));
     set(&o, "rows", m.rows as u32);
     set(&o, "cols", m.cols as u32);
-    set(&o, "rowAxis", m.row_axis.name());
-    set(&o, "colAxis", m.col_axis.name());
+    set(&o, "rowAxis", js_str(m.row_axis.name()));
+    set(&o, "colAxis", js_str(m.col_axis.name()));
     set(&o, "data", Float32Array::from(&m.data[..]));
     o.into()
 }
@@ -257,8 +257,15 @@ pub(super) fn trace_to_js(t: &trace::Trace) -> Object {
     set(&m, "headDim", t.model.head_dim as u32);
     set(&out, "model", m);
     let tokens = Object::new();
-    set(&tokens, "query", tokens_to_js(&t.query_tokens));
-    set(&tokens, "key", tokens_to_js(&t.key_tokens));
+    let query = tokens_to_js(&t.query_tokens);
+    // In self-attention the keys are the queries: one array for both.
+    let key = if t.cross {
+        tokens_to_js(&t.key_tokens)
+    } else {
+        query.clone()
+    };
+    set(&tokens, "query", query);
+    set(&tokens, "key", key);
     set(&out, "tokens", tokens);
     set(&out, "cross", t.cross);
     set(&out, "scale", t.scale);

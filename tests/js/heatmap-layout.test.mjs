@@ -3,7 +3,7 @@ import test from "node:test";
 import assert from "node:assert/strict";
 import {
   COL_LABEL_MAX, GAP, LEGEND_H, MAX_CELL, MIN_CELL, PAD, ROW_LABEL_MAX, TABLE_FULL_MAX, TABLE_WINDOW, TITLE_H,
-  cellAt, fitLayout, gutters, labelStep, pageRows, screenLayout, scrollToShow, tableWindow, visibleRange, zoomSteps,
+  cellAt, clientBox, fitLayout, gutters, labelStep, pageRows, screenLayout, scrollToShow, tableWindow, visibleRange, zoomSteps,
 } from "../../www/js/components/heatmap/layout.js";
 
 test("gutters hold the widest label plus the gap, within their limits", () => {
@@ -49,6 +49,17 @@ test("on-screen cells: the whole matrix fits the box at zoom 1 (MAX_CELL at most
   assert.ok(wide.totalW > 800);
   assert.deepEqual(zoomSteps(wide.fit, wide.whole), [wide.whole / MIN_CELL, 1, 2, 4]);
   assert.equal(screenLayout({ rows: 13, cols: 384, width: 800, height: 560, rowLabelW: 30, colLabelW: 30, zoom: wide.whole / MIN_CELL }).cell, wide.whole);
+});
+
+test("the scroll box's inside: which scrollbars a grid brings, as the browser decides (overflow: auto)", () => {
+  const box = { width: 600, maxHeight: 500, bar: 15 };
+  assert.deepEqual(clientBox({ totalW: 400, totalH: 300 }, box), { w: 600, h: 300 }, "fits: no bar, as high as the grid");
+  assert.deepEqual(clientBox({ totalW: 400, totalH: 800 }, box), { w: 585, h: 500 }, "taller: a vertical bar");
+  assert.deepEqual(clientBox({ totalW: 590, totalH: 800 }, box), { w: 585, h: 485 }, "taller, and wider than the vertical bar leaves: both");
+  assert.deepEqual(clientBox({ totalW: 900, totalH: 300 }, box), { w: 600, h: 300 }, "wider: a horizontal bar under the grid");
+  assert.deepEqual(clientBox({ totalW: 900, totalH: 490 }, box), { w: 585, h: 485 }, "wider, and the horizontal bar makes it too high: both");
+  assert.deepEqual(clientBox({ totalW: 900, totalH: 300 }, { width: 600, bar: 15 }), { w: 600, h: 300 }, "no largest height");
+  assert.deepEqual(clientBox({ totalW: 900, totalH: 900 }, { ...box, bar: 0 }), { w: 600, h: 500 }, "overlay scrollbars take no room");
 });
 
 test("zero-size and 1x1 matrices", () => {

@@ -2,7 +2,7 @@
 import test from "node:test";
 import assert from "node:assert/strict";
 import {
-  CODE_MASKED, CODE_NAN, LUT_SIZE, colour, contrastText, encode, legendStops, lut, makeScale, paletteName,
+  CODE_MASKED, CODE_NAN, LUT_SIZE, colour, contrastText, encode, kthSmallest, legendStops, lut, makeScale, paletteName, pixels,
 } from "../../www/js/components/heatmap/palette.js";
 
 const TOP = LUT_SIZE - 1;
@@ -165,4 +165,29 @@ test("a clipped diverging scale reaches its end colours at the quantile, not at 
   assert.equal(clipped.code(100), LUT_SIZE - 1, "beyond it, clamped");
   assert.equal(clipped.code(0), (LUT_SIZE - 1) / 2);
   assert.deepEqual(encode("sequential", data, data.length, undefined, 0.99).max, encode("sequential", data, data.length).max, "sequential ignores clip");
+});
+
+test("kthSmallest picks what a sort would place at k, with ties and any order", () => {
+  let seed = 7;
+  const rand = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+  for (let t = 0; t < 300; t++) {
+    const n = 1 + Math.floor(rand() * 200);
+    const a = Float32Array.from({ length: n }, () => (t % 2 ? Math.floor(rand() * 5) : rand() * 100));
+    const k = Math.floor(rand() * n);
+    assert.equal(kthSmallest(a.slice(), k), a.slice().sort()[k], `n ${n}, k ${k}`);
+  }
+  assert.equal(kthSmallest(Float32Array.of(3), 0), 3);
+});
+
+test("pixels: each value's palette colour as opaque RGBA, masked and NaN in the colours given", () => {
+  const data = Float32Array.of(-2, 0, 2, -Infinity, NaN, Infinity);
+  const bytes = pixels("diverging", data, 2, 3, { masked: [1, 2, 3], nan: [4, 5, 6] });
+  const scale = makeScale("diverging", data, data.length);
+  const rgb = (c) => [...lut("diverging").bytes.slice(c * 3, c * 3 + 3)];
+  const px = (k) => [...bytes.slice(k * 4, k * 4 + 4)];
+  for (const k of [0, 1, 2, 5]) assert.deepEqual(px(k), [...rgb(scale.code(data[k])), 255], `value ${data[k]}`);
+  assert.deepEqual(px(3), [1, 2, 3, 255]);
+  assert.deepEqual(px(4), [4, 5, 6, 255]);
+  const out = new Uint8ClampedArray(24);
+  assert.equal(pixels("diverging", data, 2, 3, {}, out), out, "the bytes given are filled");
 });

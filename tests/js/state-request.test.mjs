@@ -2,7 +2,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { normalize, headSlice } from "../../www/js/state.js";
-import { tokenizeCalls, countProblem, maskParts, maskOf, axisSize, editableShapes, editsFor, traceConfig, viewCalls, viewOf } from "../../www/js/engine/request.js";
+import { tokenizeCalls, countsOf, countProblem, maskParts, maskOf, axisSize, editableShapes, editsFor, traceConfig, viewCalls, viewOf } from "../../www/js/engine/request.js";
 import { CATALOG } from "./state.catalog.mjs";
 
 const norm = (partial) => normalize(partial, CATALOG);
@@ -13,6 +13,17 @@ test("step 1 tokenizes with the state's model, the context only in cross-attenti
     { method: "tokenize", args: ["a", "encoder"] },
     { method: "tokenize", args: ["b c", "encoder"] },
   ]);
+});
+
+test("step 1 with a guess of the counts: each call expects its count; the counts of its results", () => {
+  const cross = norm({ model: "encoder", mode: "cross", sentence: "a", context: "b c" });
+  assert.deepEqual(tokenizeCalls(cross, { nq: 1, nk: 2 }), [
+    { method: "tokenize", args: ["a", "encoder"], expect: 1 },
+    { method: "tokenize", args: ["b c", "encoder"], expect: 2 },
+  ]);
+  assert.deepEqual(tokenizeCalls(norm({ sentence: "a b" }), { nq: 2, nk: 2 }), [{ method: "tokenize", args: ["a b", "toy"], expect: 2 }]);
+  assert.deepEqual(countsOf([[{}], [{}, {}]], cross), { nq: 1, nk: 2 });
+  assert.deepEqual(countsOf([[{}, {}, {}], "a trace"], norm({ sentence: "a b c" })), { nq: 3, nk: 3 }, "self-attention: the keys are the queries");
 });
 
 test("token counts the page cannot show are named in words", () => {

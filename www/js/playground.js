@@ -28,7 +28,7 @@
 // iframe) can save, share and restore any view by its state alone.
 import { h } from "./dom.js";
 import { normalize, modelOf, sizes, editableOn, weightMatrices, needsFiles, fallbackModel, WEIGHTS_STAGE, MASK_STAGE } from "./state.js";
-import { tokenizeCalls, countProblem, viewCalls, viewOf, gridCall } from "./engine/request.js";
+import { tokenizeCalls, countsOf, countProblem, viewCalls, viewOf, gridCall } from "./engine/request.js";
 import { kept, pick, sensibleFocus } from "./subwords.js";
 import { createHeatmap } from "./components/heatmap/index.js";
 import { createTokens } from "./views/tokens/index.js";
@@ -259,25 +259,43 @@ export function mount(root, initial, { catalog, compute, models = null, onChange
   }
   root.addEventListener("keydown", onKey);
 
-  /** The view of a state: its token counts (asked once per text), then the trace and mask counts. */
+  /**
+   * The view of a state: its token counts (asked once per text), then the trace and mask counts.
+   * A new text's counts are asked in the same message as the view, traced at the last text's
+   * counts: they hold while a word is being typed, and the answer then comes a round trip sooner;
+   * when they do not, the worker stops after the counts and the view is asked again.
+   */
   async function view(s, n) {
     const key = JSON.stringify([s.model, s.mode, s.sentence, s.mode === "cross" ? s.context : null]);
+    /** The calls of the view at these counts (the learner's problem with them thrown). */
+    const plan = ({ nq, nk }) => {
+      const problem = countProblem(s, catalog, nq, nk);
+      if (problem) throw new Error(problem);
+      // Every stage of the layer and head shown: the flow draws them all.
+      const { calls, labels } = viewCalls(s, catalog, nq, nk, modelOf(catalog, s.model).stages);
+      // The maps of every layer and head, asked again only when what they depend on changed.
+      const grid = gridCall(s, catalog, nq, nk);
+      const fresh = grid && gridShown?.key !== grid.key;
+      return { calls: fresh ? [...calls, grid.call] : calls, labels, grid, fresh };
+    };
+    let asking = null; // the plan asked for, and its results when they came with the counts
+    let results = null;
     if (counted?.key !== key) {
-      const toks = await compute(tokenizeCalls(s));
-      counted = { key, nq: toks[0].length, nk: (toks[1] ?? toks[0]).length };
+      const last = counted && { nq: counted.nq, nk: s.mode === "cross" ? counted.nk : counted.nq };
+      const guess = last && !countProblem(s, catalog, last.nq, last.nk) ? last : null;
+      const count = tokenizeCalls(s, guess);
+      asking = guess && plan(guess);
+      const answer = await compute(asking ? [...count, ...asking.calls] : count);
+      const counts = countsOf(answer, s);
+      counted = { key, ...counts };
+      if (asking && counts.nq === guess.nq && counts.nk === guess.nk) results = answer.slice(count.length);
+      else asking = null;
     }
     if (n !== asked) throw new Stale(); // a newer state came while the tokens were counted
-    const { nq, nk } = counted;
-    const problem = countProblem(s, catalog, nq, nk);
-    if (problem) throw new Error(problem);
-    // Every stage of the layer and head shown: the flow draws them all.
-    const { calls, labels } = viewCalls(s, catalog, nq, nk, modelOf(catalog, s.model).stages);
-    // The maps of every layer and head, asked again only when what they depend on changed.
-    const grid = gridCall(s, catalog, nq, nk);
-    const fresh = grid && gridShown?.key !== grid.key;
-    const results = await compute(fresh ? [...calls, grid.call] : calls);
-    if (fresh) gridShown = { key: grid.key, value: results.pop() };
-    return { ...viewOf(results, labels), layer: s.layer, head: s.head, grid: grid ? gridShown.value : null };
+    asking ??= plan(counted);
+    results ??= await compute(asking.calls);
+    if (asking.fresh) gridShown = { key: asking.grid.key, value: results.pop() };
+    return { ...viewOf(results, asking.labels), layer: s.layer, head: s.head, grid: asking.grid ? gridShown.value : null };
   }
 
   /** Asks the worker for the current state's view; only the newest answer is rendered. */

@@ -8,7 +8,10 @@
 //   init(options)                 -> {backend, stages, models} (options: {build, relaxed, threads})
 //   <export>(...args)             any engine export by name (trace, tokenize, maskInfo, attention,
 //                                 attentionAsync, models, stages, buildInfo), its result
-//   batch([{method, args}, ...])  several exports in one message, run in order: their results
+//   batch([{method, args, expect?}, ...])  several exports in one message, run in order: their
+//                                 results; a call with `expect: n` ends the batch unless its result
+//                                 has n entries (the page traces at the token counts it guesses,
+//                                 in the same message as the counting)
 // Models whose card says `weights: "file"` (MiniLM-L6) read their weights from /models/ (see
 // worker/models.js: Cache Storage first, else the network, SHA-256 checked either way):
 //   modelManifest()               -> /models/index.json (what can be loaded, the sizes)
@@ -275,24 +278,38 @@ async function run(method, args, progress) {
   return exported(method)(...args);
 }
 
-/** Runs calls in order; each is {method, args} naming an engine export or a method above. */
+/**
+ * Runs calls in order; each is {method, args} naming an engine export or a method above, and may
+ * say `expect: n`: the results so far are the answer unless that call's result has n entries.
+ */
 async function batch(calls) {
   if (!Array.isArray(calls)) throw new Error("batch takes an array of {method, args}");
   const results = [];
-  for (const c of calls) results.push(await run(c?.method, Array.isArray(c?.args) ? c.args : []));
+  for (const c of calls) {
+    const result = await run(c?.method, Array.isArray(c?.args) ? c.args : []);
+    results.push(result);
+    if (c?.expect !== undefined && result?.length !== c.expect) break;
+  }
   return results;
 }
 
 /**
- * The buffers a result may hand over instead of copying: fresh Float32Arrays (attention()'s
- * output, the maps of attentions()) that own their whole buffer, never a view of wasm memory.
+ * The buffers a result may hand over instead of copying: fresh Float32Arrays anywhere in it
+ * (attention()'s output, the maps of attentions(), every matrix of a trace) that own their whole
+ * buffer, never a view of wasm memory. A trace of 512 tokens holds megabytes of them: copied, they
+ * cost the worker and the page milliseconds each way.
  */
 function transferable(results) {
   const out = new Set();
-  const own = (a) => a instanceof Float32Array && !(a.buffer instanceof SharedArrayBufferType) && a.byteOffset === 0 && a.byteLength === a.buffer.byteLength;
-  for (const r of results) {
-    for (const a of [r, r?.data, r?.attentions?.data]) if (own(a)) out.add(a.buffer);
-  }
+  const own = (a) => !(a.buffer instanceof SharedArrayBufferType) && a.byteOffset === 0 && a.byteLength === a.buffer.byteLength;
+  const walk = (v, depth) => {
+    if (v instanceof Float32Array) {
+      if (own(v)) out.add(v.buffer);
+    } else if (depth < 12 && !ArrayBuffer.isView(v)) {
+      for (const k in v) if (v[k] && typeof v[k] === "object") walk(v[k], depth + 1);
+    }
+  };
+  if (results && typeof results === "object") walk(results, 0);
   return [...out];
 }
 const SharedArrayBufferType = typeof SharedArrayBuffer === "function" ? SharedArrayBuffer : class {};

@@ -1,19 +1,34 @@
 // From the page's state to the engine's requests, and back. Pure functions (no DOM, no worker):
 // the page asks the worker in two steps, both as `batch` calls of engine exports:
 //
-//   1. tokenizeCalls(state)                    -> the sentence's (and context's) tokens, to count them
+//   1. tokenizeCalls(state, guess?)            -> the sentence's (and context's) tokens, to count them
+//      countsOf(results, state)                -> {nq, nk}
 //   2. viewCalls(state, catalog, nq, nk, stages) -> {calls: [trace, maskInfo per mask], labels}
 //      viewOf(results, labels)                 -> {trace, perMask}
+//
+// A new text's calls of step 2 may go in step 1's batch, made for a guess of the counts (the last
+// text's: they hold while a word is being typed); each count then says what it expects, and the
+// worker ends the batch after a count that differs (worker.js, `batch`).
 //
 // `catalog` is the engine's `{stages, models}`; every size comes from the model's card and the
 // state's options (see state.js), never from a list here.
 import { modelOf, sizes, MAX_PAGE_TOKENS } from "../state.js";
 
-/** Step 1: tokenize the sentence, and in cross-attention the context, with the model's tokenizer. */
-export function tokenizeCalls(state) {
+/**
+ * Step 1: tokenize the sentence, and in cross-attention the context, with the model's tokenizer;
+ * `guess` ({nq, nk}): each call expects its count (the batch ends after one that differs).
+ */
+export function tokenizeCalls(state, guess = null) {
   const calls = [{ method: "tokenize", args: [state.sentence, state.model] }];
   if (state.mode === "cross") calls.push({ method: "tokenize", args: [state.context, state.model] });
+  if (guess) calls.forEach((c, i) => (c.expect = i === 0 ? guess.nq : guess.nk));
   return calls;
+}
+
+/** The token counts step 1's results give: {nq, nk} (in self-attention the keys are the queries). */
+export function countsOf(results, state) {
+  const nq = results[0].length;
+  return { nq, nk: state.mode === "cross" ? results[1].length : nq };
 }
 
 /** Why these token counts cannot be shown (a sentence for the learner), or null when they can. */

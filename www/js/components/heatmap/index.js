@@ -6,9 +6,16 @@
 // This file composes the parts: palette.js (colours), layout.js (sizes, visible window, hit
 // testing), paint.js (drawing), table.js (the table twin), input.js (pointer, keys, focus); it owns
 // the DOM skeleton, the spec, the theme read from CSS and the canvas size.
+//
+// update() reads nothing from the layout: the page's other views change the DOM just before it,
+// so one read there (a box's clientWidth, a computed style, a scroll offset) would lay the whole
+// page out inside the update. The box's size and the theme are read when they may have changed
+// (the box resized, the window resized, the colour scheme changed, the table hidden again), the
+// scroll offsets are kept from the box's scroll events, and clientBox (layout.js) tells which
+// scrollbars the new grid brings.
 
 import { encode, lut as paletteLut, paletteName } from "./palette.js";
-import { MAX_CELL, cellAt, pageRows, screenLayout, scrollToShow, zoomSteps } from "./layout.js";
+import { MAX_CELL, cellAt, clientBox, pageRows, screenLayout, scrollToShow, zoomSteps } from "./layout.js";
 import { DEFAULT_THEME, createFitter, measureLabels, paintGrid } from "./paint.js";
 import { createTable } from "./table.js";
 import { createInput } from "./input.js";
@@ -78,7 +85,11 @@ export function createHeatmap(container, { onCell, onActivate } = {}) {
   tableWrap.append(twin.table);
 
   container.append(bar, scroller, help, live, tableWrap);
-  const ctx = canvas.getContext("2d", { alpha: true });
+  // Drawn through an OffscreenCanvas where the browser has one: setting the font of a canvas in the
+  // page makes the browser compute the page's styles and lay it out first; an OffscreenCanvas's
+  // font needs neither.
+  const surface = typeof canvas.transferControlToOffscreen === "function" ? canvas.transferControlToOffscreen() : canvas;
+  const ctx = surface.getContext("2d", { alpha: true });
 
   // ---- state -----------------------------------------------------------------------------------
   const spec = {
@@ -98,10 +109,14 @@ export function createHeatmap(container, { onCell, onActivate } = {}) {
   let zoom = 1; // 1: the whole matrix fits the box
   let image = null; // the offscreen canvas small cells are drawn through
   let destroyed = false;
-  let rafId = 0;
   // layout (CSS px): grid, visible box {cw, ch}, box width W, device pixel ratio
   let lay = { L: 0, T: 0, cell: 0, totalW: 0, totalH: 0 };
   let box = { W: 0, cw: 0, ch: 0, dpr: 1 };
+  // The scroll box as measured (null: measure at the next layout): {width: its inner width without
+  // a scrollbar, maxHeight, bar: a scrollbar's thickness, dpr}; and its scroll offsets.
+  let metrics = null;
+  let scrolled = { sx: 0, sy: 0 };
+  let barPx = null; // a scrollbar's thickness, measured once
   let theme = null;
   let labelW = { row: 0, col: 0 };
   let measuredKey = null; // label text the widths were measured for (null: measure again)
@@ -109,14 +124,15 @@ export function createHeatmap(container, { onCell, onActivate } = {}) {
 
   const hasCells = () => spec.rows > 0 && spec.cols > 0;
   const valueAt = (r, c) => spec.data[r * spec.cols + c];
-  const view = () => ({ sx: scroller.scrollLeft, sy: scroller.scrollTop, w: box.cw, h: box.ch });
+  const view = () => ({ sx: scrolled.sx, sy: scrolled.sy, w: box.cw, h: box.ch });
   const labelKey = (labels, n) => {
     let k = String(n);
     for (let i = 0; i < n; i++) k += "\u0000" + String(labels[i] ?? i).slice(0, LABEL_CHARS);
     return k;
   };
 
-  // ---- theme (the CSS custom properties, read at each layout) ---------------------------------
+  // ---- what is read from the layout and the styles (never in update) ----------------------------
+  /** The theme: the CSS custom properties. */
   function readTheme() {
     const cs = win.getComputedStyle(container);
     const v = (name, fb) => cs.getPropertyValue(name).trim() || fb;
@@ -134,10 +150,38 @@ export function createHeatmap(container, { onCell, onActivate } = {}) {
     };
   }
 
+  /** A scrollbar's thickness here (0 where scrollbars overlay the content): a scrolling probe's. */
+  function scrollbar() {
+    const probe = make("div");
+    for (const [k, v] of [["position", "absolute"], ["visibility", "hidden"], ["overflow", "scroll"], ["width", "100px"], ["height", "100px"]]) probe.style.setProperty(k, v);
+    container.append(probe);
+    const w = probe.offsetWidth - probe.clientWidth;
+    probe.remove();
+    return w;
+  }
+
+  /** The scroll box without the grid's scrollbars (see `metrics`), and the theme with it. */
+  function measure() {
+    const cs = win.getComputedStyle(scroller);
+    const border = (parseFloat(cs.borderLeftWidth) || 0) + (parseFloat(cs.borderRightWidth) || 0);
+    const maxH = parseFloat(cs.maxHeight);
+    const width = Math.max(0, scroller.offsetWidth - border);
+    if (width && barPx === null) barPx = scrollbar();
+    readTheme();
+    return { width, maxHeight: Number.isFinite(maxH) ? maxH : Infinity, bar: barPx ?? 0, dpr: win.devicePixelRatio || 1 };
+  }
+
+  /** The box may have changed (resized, a window resize): measure it, and lay out again if it did. */
+  function remeasure() {
+    if (destroyed || tableShown) return;
+    const was = metrics;
+    metrics = measure();
+    if (!was || was.width !== metrics.width || was.maxHeight !== metrics.maxHeight || was.dpr !== metrics.dpr) layout();
+  }
+
   // ---- layout & drawing ------------------------------------------------------------------------
   function size(W) {
-    const maxH = parseFloat(win.getComputedStyle(scroller).maxHeight);
-    lay = screenLayout({ rows: spec.rows, cols: spec.cols, width: W, height: Number.isFinite(maxH) ? maxH : Infinity, rowLabelW: labelW.row, colLabelW: labelW.col, zoom });
+    lay = screenLayout({ rows: spec.rows, cols: spec.cols, width: W, height: metrics.maxHeight, rowLabelW: labelW.row, colLabelW: labelW.col, zoom });
     const steps = zoomSteps(lay.fit, lay.whole);
     zoomIn.disabled = lay.cell >= MAX_CELL;
     zoomOut.disabled = lay.cell <= lay.whole;
@@ -149,47 +193,41 @@ export function createHeatmap(container, { onCell, onActivate } = {}) {
 
   function layout() {
     if (destroyed || tableShown) return;
-    const W0 = scroller.clientWidth;
+    metrics ??= measure();
+    const W0 = metrics.width;
     if (!W0) return;
-    readTheme();
     const key = labelKey(spec.rowLabels, spec.rows) + "\u0001" + labelKey(spec.colLabels, spec.cols);
     if (key !== measuredKey) {
       labelW = measureLabels(ctx, spec.rows, spec.cols, spec.rowLabels, spec.colLabels, theme.family);
       measuredKey = key;
     }
-    const dpr = win.devicePixelRatio || 1;
+    const dpr = metrics.dpr;
     size(W0);
-    // a vertical scrollbar may have appeared with the new height: fit once more to what is left
-    let W = scroller.clientWidth;
-    if (W && W < W0) {
-      size(W);
-      W = scroller.clientWidth || W;
+    // a vertical scrollbar comes with the new height: fit once more to what it leaves
+    let inside = clientBox(lay, metrics);
+    if (inside.w < W0) {
+      size(inside.w);
+      inside = clientBox(lay, metrics);
     }
+    const W = inside.w;
     const cw = Math.min(lay.totalW, W);
-    const ch = Math.min(lay.totalH, scroller.clientHeight || lay.totalH);
+    const ch = Math.min(lay.totalH, inside.h);
     box = { W, cw, ch, dpr };
+    // the browser keeps the scroll offsets inside the new grid
+    scrolled = { sx: Math.min(scrolled.sx, Math.max(0, lay.totalW - W)), sy: Math.min(scrolled.sy, Math.max(0, lay.totalH - inside.h)) };
     const bw = Math.max(1, Math.round(cw * dpr));
     const bh = Math.max(1, Math.round(ch * dpr));
-    if (canvas.width !== bw) canvas.width = bw;
-    if (canvas.height !== bh) canvas.height = bh;
+    if (surface.width !== bw) surface.width = bw;
+    if (surface.height !== bh) surface.height = bh;
     canvas.style.width = `${cw}px`;
     canvas.style.height = `${ch}px`;
     draw();
   }
 
-  function scheduleLayout() {
-    if (rafId || destroyed) return;
-    rafId = win.requestAnimationFrame(() => {
-      rafId = 0;
-      if (scroller.clientWidth !== box.W || (win.devicePixelRatio || 1) !== box.dpr) layout();
-      else if (scroller.clientHeight && Math.min(lay.totalH, scroller.clientHeight) !== box.ch) layout();
-    });
-  }
-
   function draw() {
     if (destroyed || tableShown || !box.W || !theme) return;
     ctx.setTransform(1, 0, 0, 1, 0, 0);
-    ctx.clearRect(0, 0, canvas.width, canvas.height);
+    ctx.clearRect(0, 0, surface.width, surface.height);
     paintGrid(ctx, {
       rows: spec.rows,
       cols: spec.cols,
@@ -240,8 +278,9 @@ export function createHeatmap(container, { onCell, onActivate } = {}) {
   function ensureVisible(p) {
     if (!p || tableShown || !box.W) return;
     const { sx, sy } = scrollToShow(lay, view(), p);
-    if (sx !== scroller.scrollLeft) scroller.scrollLeft = sx;
-    if (sy !== scroller.scrollTop) scroller.scrollTop = sy;
+    if (sx !== scrolled.sx) scroller.scrollLeft = sx;
+    if (sy !== scrolled.sy) scroller.scrollTop = sy;
+    scrolled = { sx, sy };
   }
 
   function renderTable(forceFill = false) {
@@ -259,6 +298,11 @@ export function createHeatmap(container, { onCell, onActivate } = {}) {
   }
 
   // ---- input -----------------------------------------------------------------------------------
+  // (before the input's own scroll listener, which draws)
+  const onScrolled = () => {
+    scrolled = { sx: scroller.scrollLeft, sy: scroller.scrollTop };
+  };
+  scroller.addEventListener("scroll", onScrolled, { passive: true });
   const input = createInput(
     { canvas, scroller, tbody: twin.tbody, table: twin },
     {
@@ -291,15 +335,18 @@ export function createHeatmap(container, { onCell, onActivate } = {}) {
     container.classList.toggle("ap-hm-table-mode", tableShown);
     renderTable(true);
     if (!tableShown) {
+      metrics = null; // it may have changed while hidden
       layout();
       ensureVisible(input.cursor);
     }
   }
   toggle.addEventListener("click", onToggle);
 
-  const ro = typeof win.ResizeObserver === "function" ? new win.ResizeObserver(scheduleLayout) : null;
+  // The box's size (its observer runs after the browser's layout, so reading it there costs little)
+  // and the window's (the largest height is a share of it).
+  const ro = typeof win.ResizeObserver === "function" ? new win.ResizeObserver(remeasure) : null;
   if (ro) ro.observe(scroller);
-  else win.addEventListener("resize", scheduleLayout);
+  win.addEventListener("resize", remeasure);
   const schemeQuery = win.matchMedia ? win.matchMedia("(prefers-color-scheme: dark)") : null;
   const onScheme = () => {
     readTheme();
@@ -333,8 +380,6 @@ export function createHeatmap(container, { onCell, onActivate } = {}) {
 
     // keep the cursor (clamped), drop a hover that fell outside
     input.fit();
-    // canvas first (its layout read then finds the table clean), table second: the browser lays
-    // the table out with the next frame instead of inside this call
     layout();
     renderTable(true);
     input.report();
@@ -348,9 +393,9 @@ export function createHeatmap(container, { onCell, onActivate } = {}) {
   function destroy() {
     if (destroyed) return;
     destroyed = true;
-    if (rafId) win.cancelAnimationFrame(rafId);
     if (ro) ro.disconnect();
-    else win.removeEventListener("resize", scheduleLayout);
+    win.removeEventListener("resize", remeasure);
+    scroller.removeEventListener("scroll", onScrolled);
     if (schemeQuery && schemeQuery.removeEventListener) schemeQuery.removeEventListener("change", onScheme);
     input.destroy();
     toggle.removeEventListener("click", onToggle);

@@ -11,6 +11,9 @@
 //   when unbounded), cells at most MAX_CELL and at least 1 px (labels thinned when short), except
 //   that a matrix with few rows and many columns keeps MIN_CELL rows and scrolls sideways; zoom
 //   multiplies that cell (down to the whole matrix, up to MAX_CELL) and the box scrolls.
+// - clientBox(lay, {width, maxHeight, bar}) -> {w, h}: the inside of the scroll box once it holds the
+//   grid (its clientWidth and clientHeight), from what the box is without it: its width, its
+//   largest height and a scrollbar's thickness; so an update sizes the canvas without a layout read.
 // - zoomSteps(fit, whole): the zoom factors worth offering (whole / fit, 1, 2, 4, ... until MAX_CELL).
 // - fitLayout({rows, cols, width, height, rowLabelW, colLabelW, title, legend}): the whole matrix
 //   fitted into width x height (any cell size, fractions allowed), below a title band of TITLE_H
@@ -65,6 +68,21 @@ function fitCell({ rows, cols, width, height, L, T }) {
   const byH = Number.isFinite(height) ? Math.floor((height - T - PAD) / Math.max(rows, 1)) : Infinity;
   const whole = Math.max(1, Math.min(MAX_CELL, byW, byH));
   return { whole, fit: Math.max(whole, Math.min(MIN_CELL, byH)) };
+}
+
+/**
+ * The inside of the scroll box (overflow: auto, as wide as its container, as high as its content
+ * up to `maxHeight`) holding a grid of lay.totalW x lay.totalH: `width` is the box's inner width
+ * without a scrollbar, `bar` a scrollbar's thickness (0 where scrollbars overlay the content). A
+ * vertical bar comes when the grid is taller than the box can be; a horizontal one when it is wider
+ * than what the vertical bar leaves, and its height may then call for the vertical bar.
+ */
+export function clientBox({ totalW, totalH }, { width, maxHeight = Infinity, bar = 0 }) {
+  let vertical = totalH > maxHeight;
+  const horizontal = totalW > width - (vertical ? bar : 0);
+  if (horizontal && !vertical) vertical = totalH + bar > maxHeight;
+  const extra = horizontal ? bar : 0;
+  return { w: width - (vertical ? bar : 0), h: Math.min(maxHeight, totalH + extra) - extra };
 }
 
 /** Zoom factors from the whole matrix (`whole / fit`, at most 1) up by doubling until MAX_CELL. */

@@ -46,6 +46,9 @@ export const DEFAULT_THEME = Object.freeze({
 /** Below this cell size (CSS px) the cells are drawn as one image when the caller gives `g.image`. */
 export const IMAGE_CELL = 4;
 const MASKED_RGB = [190, 190, 190];
+let maskedPx = null;
+/** MASKED_RGB as an opaque RGBA word in this machine's byte order. */
+const MASKED_PX = () => (maskedPx ??= new Uint32Array(Uint8Array.of(...MASKED_RGB, 255).buffer)[0]);
 
 const font = (px, bold, family) => `${bold ? "600 " : ""}${px}px ${family}`;
 
@@ -132,17 +135,17 @@ export function paintGrid(ctx, g) {
   const img = cell < IMAGE_CELL && g.image && r1 > r0 && c1 > c0 ? g.image(c1 - c0, r1 - r0) : null;
   const asImage = Boolean(img);
   if (img) {
-    const px = img.data;
-    const b = lut.bytes;
+    // A pixel a write: the palette's RGBA words over the image's bytes.
+    const px = new Uint32Array(img.data.buffer, img.data.byteOffset, img.data.length / 4);
+    const words = lut.words;
+    const grey = MASKED_PX();
+    const w = c1 - c0;
     for (let i = r0; i < r1; i++) {
-      for (let j = c0; j < c1; j++) {
-        const code = codes[i * cols + j];
-        const o = ((i - r0) * (c1 - c0) + (j - c0)) * 4;
-        const rgb = code === CODE_MASKED || code === CODE_NAN ? MASKED_RGB : null;
-        px[o] = rgb ? rgb[0] : b[code * 3];
-        px[o + 1] = rgb ? rgb[1] : b[code * 3 + 1];
-        px[o + 2] = rgb ? rgb[2] : b[code * 3 + 2];
-        px[o + 3] = 255;
+      const from = i * cols + c0;
+      const to = (i - r0) * w - from;
+      for (let k = from; k < from + w; k++) {
+        const code = codes[k];
+        px[to + k] = code === CODE_MASKED || code === CODE_NAN ? grey : words[code];
       }
     }
     const [bx, by] = [xs[0], Math.round((y + T + r0 * cell - sy) * dpr)];

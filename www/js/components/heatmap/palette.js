@@ -10,13 +10,17 @@
 //   entry. A value's code is its entry index; -Infinity (masked) is CODE_MASKED, NaN is CODE_NAN,
 //   +Infinity is the top entry. Masked and NaN cells have no palette colour (the painter and the
 //   table draw them from the theme).
-// - lut(palette) -> {fill: ["rgb(r,g,b)"], text: ["#000" | "#fff"], rgb: [[r, g, b]] of the stops}:
-//   text is whichever of black and white contrasts more with the fill (WCAG contrast ratio).
-// - makeScale(palette, data, n) -> {palette, min, max, code(v), fill(v), text(v)}: the domain the
-//   data give and value -> code / fill colour / text colour (fill and text are null for masked/NaN).
+// - lut(palette) -> {fill: ["rgb(r,g,b)"], text: ["#000" | "#fff"], rgb: [[r, g, b]] of the stops,
+//   bytes: each code's r, g, b, words: each code's opaque RGBA pixel as a Uint32 in this machine's
+//   byte order}: text is whichever of black and white contrasts more with the fill (WCAG contrast ratio).
+// - makeScale(palette, data, n) -> {palette, min, max, code(v), codes(values, n, out), fill(v), text(v)}:
+//   the domain the data give and value -> code / fill colour / text colour (fill and text are null
+//   for masked/NaN); codes() writes the first n values' codes into out.
 // - encode(palette, data, n, out?) -> {codes: Uint16Array(n), min, max}: every value's code at once.
 // - colour(palette, t) -> "rgb(r, g, b)": sequential t in [0, 1], diverging t in [-1, 1]; clamped,
 //   NaN reads as the low end.
+// - pixels(palette, data, rows, cols, {masked, nan, clip}, out?) -> RGBA bytes, a pixel per value.
+// - kthSmallest(a, k): a sort's k-th entry in linear time (the clip quantile).
 // - legendStops(palette, min, max) -> [{offset, value, colour}]: one per palette stop, offset 0..1
 //   from min to max, for a linear gradient that matches the cells (interpolated in sRGB like the LUT).
 
@@ -62,18 +66,25 @@ export function contrastText(rgb) {
   return (L + 0.05) / 0.05 >= 1.05 / (L + 0.05) ? "#000" : "#fff";
 }
 
+/** An opaque [r, g, b] as one RGBA pixel of a Uint32Array over image bytes (any byte order). */
+function pixelWord([r, g, b]) {
+  return new Uint32Array(Uint8Array.of(r, g, b, 255).buffer)[0];
+}
+
 function makeLut(stops) {
   const rgb = stops.map(hexRgb);
   const fill = [];
   const text = [];
   const bytes = new Uint8ClampedArray(LUT_SIZE * 3); // each code's [r, g, b], for drawing as an image
+  const words = new Uint32Array(LUT_SIZE); // each code's opaque RGBA pixel, in this machine's byte order
   for (let i = 0; i < LUT_SIZE; i++) {
     const c = interpolate(rgb, i / (LUT_SIZE - 1));
     fill.push(`rgb(${c[0]},${c[1]},${c[2]})`);
     text.push(contrastText(c));
     bytes.set(c, i * 3);
+    words[i] = pixelWord(c);
   }
-  return Object.freeze({ fill: Object.freeze(fill), text: Object.freeze(text), rgb: Object.freeze(rgb), bytes });
+  return Object.freeze({ fill: Object.freeze(fill), text: Object.freeze(text), rgb: Object.freeze(rgb), bytes, words });
 }
 
 const LUTS = { sequential: makeLut(VIRIDIS), diverging: makeLut(DIVERGING) };
@@ -113,10 +124,12 @@ export function makeScale(palette, data, n = data.length, clip = null) {
   let min;
   let max;
   let index; // finite v -> LUT index, before clamping
-  if (name === "diverging" && clip > 0 && clip < 1) maxAbs = Math.min(maxAbs, quantileAbs(data, n, clip)) || maxAbs;
-  if (name === "diverging") {
-    const s = maxAbs > 0 ? top / (2 * maxAbs) : 0;
-    const mid = top / 2;
+  let s; // the LUT entries per unit of value
+  const mid = top / 2;
+  const diverging = name === "diverging";
+  if (diverging && clip > 0 && clip < 1) maxAbs = Math.min(maxAbs, quantileAbs(data, n, clip)) || maxAbs;
+  if (diverging) {
+    s = maxAbs > 0 ? top / (2 * maxAbs) : 0;
     min = -maxAbs;
     max = maxAbs;
     // rounded away from the middle on both sides, so that -v and v are mirror entries
@@ -124,25 +137,73 @@ export function makeScale(palette, data, n = data.length, clip = null) {
   } else {
     min = Math.min(0, lo);
     max = Math.max(1, hi);
-    const s = top / (max - min);
+    s = top / (max - min);
     index = (v) => Math.round((v - min) * s);
   }
+  const special = (v) => (v === -Infinity ? CODE_MASKED : v !== v ? CODE_NAN : top);
   const code = (v) => {
-    if (v === -Infinity) return CODE_MASKED;
-    if (v !== v) return CODE_NAN;
-    if (v === Infinity) return top;
+    if (!(v > -Infinity && v < Infinity)) return special(v);
     const c = index(v);
     return c < 0 ? 0 : c > top ? top : c;
   };
+  /** code() of the first n values into `out`, in one loop with the arithmetic inline (a call per value costs most of it). */
+  function codes(values, count, out) {
+    if (diverging) {
+      for (let k = 0; k < count; k++) {
+        const v = values[k];
+        if (v > -Infinity && v < Infinity) {
+          const c = v < 0 ? mid - Math.round(-v * s) : mid + Math.round(v * s);
+          out[k] = c < 0 ? 0 : c > top ? top : c;
+        } else out[k] = special(v);
+      }
+    } else {
+      for (let k = 0; k < count; k++) {
+        const v = values[k];
+        if (v > -Infinity && v < Infinity) {
+          const c = Math.round((v - min) * s);
+          out[k] = c < 0 ? 0 : c > top ? top : c;
+        } else out[k] = special(v);
+      }
+    }
+    return out;
+  }
   const table = LUTS[name];
   return {
     palette: name,
     min,
     max,
     code,
+    codes,
     fill: (v) => table.fill[code(v)] ?? null,
     text: (v) => table.text[code(v)] ?? null,
   };
+}
+
+/** The k-th smallest of `a` (0-based; no NaN), as a sort would place it; reorders `a` (quickselect). */
+export function kthSmallest(a, k) {
+  let lo = 0;
+  let hi = a.length - 1;
+  while (hi > lo) {
+    const x = a[lo];
+    const y = a[(lo + hi) >> 1];
+    const z = a[hi];
+    const pivot = x < y ? (y < z ? y : x < z ? z : x) : x < z ? x : y < z ? z : y; // median of three
+    let i = lo;
+    let j = hi;
+    while (i <= j) {
+      while (a[i] < pivot) i++;
+      while (a[j] > pivot) j--;
+      if (i <= j) {
+        const t = a[i];
+        a[i++] = a[j];
+        a[j--] = t;
+      }
+    }
+    if (k <= j) hi = j;
+    else if (k >= i) lo = i;
+    else return a[k];
+  }
+  return a[k];
 }
 
 /**
@@ -159,8 +220,7 @@ function quantileAbs(data, n, q) {
     if (v > -Infinity && v < Infinity) a[m++] = v < 0 ? -v : v;
   }
   if (!m) return 0;
-  const kept = a.subarray(0, m).sort(); // a typed array sorts numerically, natively
-  return kept[Math.min(m - 1, Math.floor(q * m))];
+  return kthSmallest(a.subarray(0, m), Math.min(m - 1, Math.floor(q * m))); // a sort's entry, in linear time
 }
 
 /**
@@ -170,8 +230,7 @@ function quantileAbs(data, n, q) {
  */
 export function encode(palette, data, n, out, clip = null) {
   const scale = makeScale(palette, data, n, clip);
-  const codes = out && out.length === n ? out : new Uint16Array(n);
-  for (let k = 0; k < n; k++) codes[k] = scale.code(data[k]);
+  const codes = scale.codes(data, n, out && out.length === n ? out : new Uint16Array(n));
   return { codes, min: scale.min, max: scale.max };
 }
 
@@ -192,19 +251,15 @@ export function legendStops(palette, min, max) {
 export function pixels(palette, data, rows, cols, { masked = [200, 200, 200], nan = [160, 160, 160], clip = null } = {}, out) {
   const n = rows * cols;
   const scale = makeScale(palette, data, n, clip);
-  const table = lut(palette).bytes;
-  const bytes = out && out.length === n * 4 ? out : new Uint8ClampedArray(n * 4);
+  const words = lut(palette).words;
+  const bytes = out && out.length === n * 4 && out.byteOffset % 4 === 0 ? out : new Uint8ClampedArray(n * 4);
+  const px = new Uint32Array(bytes.buffer, bytes.byteOffset, n); // a pixel a write
+  const maskedPx = pixelWord(masked);
+  const nanPx = pixelWord(nan);
+  const codes = scale.codes(data, n, new Uint16Array(n));
   for (let k = 0; k < n; k++) {
-    const c = scale.code(data[k]);
-    const o = k * 4;
-    if (c === CODE_MASKED) bytes.set(masked, o);
-    else if (c === CODE_NAN) bytes.set(nan, o);
-    else {
-      bytes[o] = table[c * 3];
-      bytes[o + 1] = table[c * 3 + 1];
-      bytes[o + 2] = table[c * 3 + 2];
-    }
-    bytes[o + 3] = 255;
+    const c = codes[k];
+    px[k] = c === CODE_MASKED ? maskedPx : c === CODE_NAN ? nanPx : words[c];
   }
   return bytes;
 }

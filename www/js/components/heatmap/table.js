@@ -42,6 +42,9 @@ export function createTable(doc) {
   let rowThs = [];
   let tds = [];
   let cursorTd = null;
+  // What the window's cells show, to skip those whose value and colour code did not change:
+  // {values, codes, digits, shown}, or null after a rebuild or a move of the window.
+  let held = null;
 
   function build(nr, nc) {
     const hr = doc.createElement("tr");
@@ -81,10 +84,12 @@ export function createTable(doc) {
     tbody.replaceChildren(frag);
     shape = { nr, nc };
     cursorTd = null;
+    held = null;
   }
 
   // Cheap on purpose: text nodes are edited in place, attributes written only when they change
-  // (row/col only when the window moved), so re-filling a 32x32 table costs a few ms of DOM work.
+  // (row/col only when the window moved), and a cell whose value and colour are those it shows
+  // is passed over, so re-filling a 32x32 table costs a few ms of DOM work at most.
   function fill(v, indices) {
     const { r0, nr, c0, nc } = win;
     const title = v.title || "Heatmap";
@@ -95,6 +100,8 @@ export function createTable(doc) {
         : title;
     for (let j = 0; j < nc; j++) setText(colThs[j], displayLabel(v.colLabels[c0 + j], c0 + j));
     const { cols, data, codes, lut, digits, highlightRow: hr } = v;
+    const known = !indices && held && held.digits === digits && held.shown === v.shown;
+    if (!known) held = { values: new Float64Array(nr * nc), codes: new Uint16Array(nr * nc), digits, shown: v.shown };
     const colStr = [];
     for (let j = 0; j < nc; j++) colStr.push(String(c0 + j));
     for (let i = 0; i < nr; i++) {
@@ -108,6 +115,11 @@ export function createTable(doc) {
         const td = tds[i * nc + j];
         const value = data[k];
         const code = codes[k];
+        const h = i * nc + j;
+        const was = held.values[h];
+        if (known && held.codes[h] === code && (was === value || (was !== was && value !== value))) continue;
+        held.values[h] = value;
+        held.codes[h] = code;
         if (indices) {
           td.setAttribute("data-row", rs);
           td.setAttribute("data-col", colStr[j]);

@@ -79,18 +79,31 @@ export function createControls({ onChange }) {
   const customReset = h("button", { type: "button", id: "ap-mask-custom-reset", text: "Clear custom cells", onclick: () => onChange({ custom: [] }) });
   const cost = h("p", { id: "ap-mask-cost", class: "ap-readout", "aria-live": "polite" });
 
-  const picks = (box, tokens, chosen, field) => {
-    const key = tokens.map((t) => t.text).join("\u0000") + "|" + chosen.join(",");
-    if (box.dataset.key === key) return;
-    box.dataset.key = key;
-    const shown = tokens.slice(0, 64);
-    box.replaceChildren(...shown.map((t, i) => {
-      const id = `${box.getAttribute("aria-label").slice(0, 3)}-${i}`.replace(/\W/g, "");
-      const input = h("input", { type: "checkbox", id: `ap-pick-${id}`, checked: chosen.includes(i) });
+  // A token picker (a checkbox per token, the first 64): its boxes are made once and edited in
+  // place (rebuilt on every keystroke they cost more than a millisecond).
+  const picker = (box, field) => {
+    const made = [];
+    let chosen = [];
+    const pick = (i) => (made[i] ??= (() => {
+      const id = `ap-pick-${`${box.getAttribute("aria-label").slice(0, 3)}-${i}`.replace(/\W/g, "")}`;
+      const input = h("input", { type: "checkbox", id });
       input.addEventListener("change", () => onChange({ [field]: input.checked ? [...chosen, i].sort((a, b) => a - b) : chosen.filter((x) => x !== i) }));
-      return h("span", { class: "ap-pick" }, input, h("label", { for: `ap-pick-${id}`, text: t.text }));
-    }));
+      const label = h("label", { for: id });
+      return { el: h("span", { class: "ap-pick" }, input, label), input, label };
+    })());
+    return (tokens, next) => {
+      chosen = next;
+      const shown = tokens.slice(0, 64).map((t, i) => {
+        const p = pick(i);
+        if (p.label.textContent !== t.text) p.label.textContent = t.text;
+        p.input.checked = next.includes(i);
+        return p.el;
+      });
+      if (shown.length !== box.childNodes.length || shown.some((el, i) => box.childNodes[i] !== el)) box.replaceChildren(...shown);
+    };
   };
+  const pickGlobals = picker(globals, "globals");
+  const pickPadding = picker(padding, "padding");
 
   // By need: each group shows its common controls; "More …" holds the rest and opens by itself
   // when one of them is set (a link that uses it). On phones the groups start closed, so the
@@ -158,8 +171,8 @@ export function createControls({ onChange }) {
     if (built.controls.slice(BASIC_OPTIONS).some(({ spec }) => state[spec.name] !== spec.default)) moreModel.open = true;
     if (state.globalWindow || state.globals.length || state.padding.length || state.block || state.custom.length) moreMasks.open = true;
     if (!trace) return;
-    picks(globals, trace.tokens.query, state.globals, "globals");
-    picks(padding, trace.tokens.key, state.padding, "padding");
+    pickGlobals(trace.tokens.query, state.globals);
+    pickPadding(trace.tokens.key, state.padding);
     const { allowedPairs, totalPairs, emptyRows } = trace.mask;
     const each = perMask.length > 1 ? ` (${perMask.map(([label, n]) => `${label} alone: ${n}`).join(", ")})` : "";
     cost.textContent = `Kept: ${allowedPairs} of ${totalPairs} query-key pairs (${((100 * allowedPairs) / totalPairs).toFixed(1)} %)${each}` +

@@ -26,6 +26,13 @@ function sample(m, maxRows, maxCols) {
   return { rows, cols, data };
 }
 
+/** Whether two arrays hold the same values (NaN equal to NaN). */
+function sameValues(a, b) {
+  if (a.length !== b.length) return false;
+  for (let k = 0; k < a.length; k++) if (a[k] !== b[k] && (a[k] === a[k] || b[k] === b[k])) return false;
+  return true;
+}
+
 export function createFlow({ onStage }) {
   const list = h("ol", { class: "ap-flow-list" });
   const el = h("nav", { id: "ap-flow", class: "ap-flow", "aria-label": "Every stage of the computation (choose one to see it large)" }, list);
@@ -50,17 +57,22 @@ export function createFlow({ onStage }) {
   });
 
   /** The cells, once per new matrix: one pixel per value on a canvas the size of the matrix
-   * (sampled down to the thumbnail's device pixels when larger), scaled by CSS without smoothing. */
+   * (sampled down to the thumbnail's device pixels when larger), scaled by CSS without smoothing;
+   * not again when the new matrix holds the values drawn (a keystroke that leaves the tokens
+   * as they were, a space at the end). */
   function paintCells(item) {
     const m = item.matrix;
     if (!m || !m.rows || !m.cols || item.painted === item.key) return;
     const dpr = window.devicePixelRatio || 1;
     const { data, rows, cols } = sample(m, Math.round(item.size.h * dpr), Math.round(item.size.w * dpr));
+    item.painted = item.key;
+    const was = item.drawn;
+    if (was && was.rows === rows && was.cols === cols && sameValues(was.data, data)) return;
     const c = item.cells;
     if (c.width !== cols) c.width = cols;
     if (c.height !== rows) c.height = rows;
     (item.cellsCtx ??= c.getContext("2d")).putImageData(new ImageData(pixels(item.palette, data, rows, cols, { clip: item.clip }), cols, rows), 0, 0);
-    item.painted = item.key;
+    item.drawn = { rows, cols, data: Float32Array.from(data) };
   }
 
   /** The marks, on a transparent canvas over the cells (redrawn alone on hover). */
@@ -97,9 +109,16 @@ export function createFlow({ onStage }) {
       const info = last.stages.find((s) => s.name === name);
       const marks = marksFor(info, { focus: last.focus, weights: last.weights, sources });
       // What is marked, for tests and tools: "focus:row:7 key:row:2 source:col:3 …".
-      item.button.dataset.marks = marks.map((m) => `${m.role}:${m.kind}:${m.kind === "col" ? m.col : m.kind === "row" ? m.row : `${m.row}.${m.col}`}`).join(" ");
+      const said = marks.map((m) => `${m.role}:${m.kind}:${m.kind === "col" ? m.col : m.kind === "row" ? m.row : `${m.row}.${m.col}`}`).join(" ");
+      if (item.button.dataset.marks !== said) item.button.dataset.marks = said;
       paintCells(item);
-      paintMarks(item, marks, t);
+      // The marks' canvas again only when what it shows changed.
+      const m = item.matrix;
+      const key = [m?.rows, m?.cols, item.size.w, item.size.h, window.devicePixelRatio || 1, t.accent, t.fg, said, ...marks.map((mk) => mk.alpha)].join(" ");
+      if (item.marked !== key) {
+        paintMarks(item, marks, t);
+        item.marked = key;
+      }
     }
   }
 
@@ -117,7 +136,7 @@ export function createFlow({ onStage }) {
         const button = h("button", { type: "button", class: "ap-flow-step", dataset: { stage: s.name }, onclick: () => onStage(s.name) },
           h("span", { class: "ap-flow-title", text: `${i + 1}. ${s.title}` }), h("span", { class: "ap-flow-canvas" }, cells, canvas), shape, axes);
         const li = h("li", { class: "ap-flow-item" }, button);
-        items.set(s.name, { li, button, cells, canvas, shape, axes, matrix: null, key: null, painted: null, size: { w: 0, h: 0 }, palette: s.name === view.weightsStage ? "sequential" : "diverging", clip: view.clip?.[s.colAxis] ?? null });
+        items.set(s.name, { li, button, cells, canvas, shape, axes, matrix: null, key: null, painted: null, size: { w: 0, h: 0 }, here: null, shapeText: null, palette: s.name === view.weightsStage ? "sequential" : "diverging", clip: view.clip?.[s.colAxis] ?? null });
         return li;
       }));
     }
@@ -127,24 +146,31 @@ export function createFlow({ onStage }) {
       item.matrix = m ?? null;
       item.key = m ? m.data : null; // a new trace brings new arrays
       const here = s.name === view.current;
-      item.button.setAttribute("aria-current", here ? "step" : "false");
-      item.li.classList.toggle("ap-flow-here", here);
-      if (m) {
+      // Only what differs is written: an unchanged text written again still lays the flow out.
+      if (item.here !== here) {
+        item.here = here;
+        item.button.setAttribute("aria-current", here ? "step" : "false");
+        item.li.classList.toggle("ap-flow-here", here);
+      }
+      const shape = m ? `${m.rows} × ${m.cols}` : null;
+      if (m && item.shapeText !== shape) {
+        item.shapeText = shape;
         item.size = thumbSize(m.rows, m.cols);
         item.button.style.setProperty("--w", `${item.size.w}px`);
         item.button.style.setProperty("--h", `${item.size.h}px`);
-        item.shape.textContent = `${m.rows} × ${m.cols}`;
+        item.shape.textContent = shape;
         item.axes.textContent = ` (${AXIS[s.rowAxis] ?? s.rowAxis} × ${AXIS[s.colAxis] ?? s.colAxis})`;
       }
-      item.li.hidden = !m;
+      if (item.li.hidden !== !m) item.li.hidden = !m;
     }
     paintAll();
   }
 
   /** Marks the cells a hovered cell came from ([{stage, row?, col?}]; [] clears). */
   function mark(next) {
+    const was = sources;
     sources = next ?? [];
-    paintAll();
+    if (was.length || sources.length) paintAll(); // else nothing changes (the page clears them after each update)
   }
 
   return { el, update, mark };
