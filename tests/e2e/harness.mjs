@@ -2,6 +2,7 @@
 // `make serve`, drive Debian's Chromium with playwright-core, and watch every page for console
 // errors, uncaught exceptions and requests that leave the origin.
 import { spawn } from "node:child_process";
+import { before, after } from "node:test";
 import { mkdirSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -55,4 +56,30 @@ export async function openPage(browser, server, { width = 1280, height = 800, ha
 export async function settled(page) {
   await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
   await page.waitForFunction(() => !document.getElementById("playground").dataset.busy);
+}
+
+/**
+ * One server and one Chromium for a test file (started before its tests, stopped after them):
+ * `suite.open(opts)` opens a page as openPage does and keeps its problems in `suite.problems`.
+ */
+export function pageSuite({ isolation = true } = {}) {
+  const suite = {
+    server: null,
+    browser: null,
+    problems: [],
+    async open(opts) {
+      const p = await openPage(suite.browser, suite.server, opts);
+      suite.problems.push(p.problems);
+      return p;
+    },
+  };
+  before(async () => {
+    suite.server = await startServer({ isolation });
+    suite.browser = await launch();
+  });
+  after(async () => {
+    await suite.browser?.close();
+    suite.server?.stop();
+  });
+  return suite;
 }

@@ -1,28 +1,13 @@
 // The page as one picture of the computation (issue 12): the flow of every stage, the followed
 // token's path marked in each, a hovered cell's sources, matrices that fit their box, settings by
 // need, no sideways scroll at any width. Driven in headless Chromium as a person would.
-import { test, before, after } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
 import path from "node:path";
-import { startServer, launch, openPage, settled, shots } from "./harness.mjs";
+import { settled, shots, pageSuite } from "./harness.mjs";
 
-let server, browser;
-const allProblems = [];
-
-before(async () => {
-  server = await startServer();
-  browser = await launch();
-});
-after(async () => {
-  await browser?.close();
-  server?.stop();
-});
-
-async function open(opts) {
-  const p = await openPage(browser, server, opts);
-  allProblems.push(p.problems);
-  return p;
-}
+const suite = pageSuite();
+const { open } = suite;
 
 /** Each flow thumbnail's stage and marks, e.g. {query: ["focus:row:7", …], …}. */
 const marks = (page) =>
@@ -76,7 +61,7 @@ test("hovering a score marks the query and key it came from; a weighted-sum entr
   assert.ok(m.key.includes(`source:row:${j}`), `K: ${m.key}`);
   assert.ok(!m.value.some((x) => x.startsWith("source")), "V is not a source of a score");
   // The table twin (what a screen reader reads) does the same.
-  await page.goto(server.url + "#stage=weighted-sum");
+  await page.goto(suite.server.url + "#stage=weighted-sum");
   await page.waitForSelector("#playground[data-ready='true']");
   await settled(page);
   await page.$eval("#ap-matrix td[data-row='3'][data-col='5']", (td) => td.click());
@@ -189,9 +174,9 @@ test("stepping slides the stage in, and nothing moves under prefers-reduced-moti
   await page.click("#ap-next");
   await settled(page);
   assert.equal(await page.$eval(".ap-stage", (e) => getComputedStyle(e).animationName), "ap-enter");
-  const reduced = await browser.newContext({ viewport: { width: 1280, height: 800 }, reducedMotion: "reduce" });
+  const reduced = await suite.browser.newContext({ viewport: { width: 1280, height: 800 }, reducedMotion: "reduce" });
   const p2 = await reduced.newPage();
-  await p2.goto(server.url);
+  await p2.goto(suite.server.url);
   await p2.waitForSelector("#playground[data-ready='true']");
   await p2.click("#ap-next");
   await settled(p2);
@@ -213,5 +198,5 @@ test("while the tour asks which word wins, the parts that would give it away wai
 });
 
 test("no console errors and no request off the origin", () => {
-  assert.deepEqual(allProblems.flat().filter((p) => !p.startsWith("dialog")), []);
+  assert.deepEqual(suite.problems.flat().filter((p) => !p.startsWith("dialog")), []);
 });

@@ -1,28 +1,13 @@
 // The playground driven as a person would drive it, in headless Chromium (playwright-core).
 // Run by `make test` after `trunk build`; screenshots land in target/e2e/screenshots/.
-import { test, before, after } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import path from "node:path";
-import { startServer, launch, openPage, settled, shots, root } from "./harness.mjs";
+import { settled, shots, root, pageSuite } from "./harness.mjs";
 
-let server, browser;
-const allProblems = [];
-
-before(async () => {
-  server = await startServer();
-  browser = await launch();
-});
-after(async () => {
-  await browser?.close();
-  server?.stop();
-});
-
-async function open(opts) {
-  const p = await openPage(browser, server, opts);
-  allProblems.push(p.problems);
-  return p;
-}
+const suite = pageSuite();
+const { open } = suite;
 
 async function typeSentence(page, text) {
   await page.fill("#ap-sentence", text);
@@ -274,6 +259,6 @@ test("axe-core finds no serious or critical accessibility violations", async () 
 });
 
 test("no console errors and no request off the origin, on every page opened", () => {
-  const all = allProblems.flat().filter((p) => !p.startsWith("dialog"));
+  const all = suite.problems.flat().filter((p) => !p.startsWith("dialog"));
   assert.deepEqual(all, []);
 });

@@ -2,29 +2,14 @@
 // (the revealed answer is the engine's), resume from a link, keyboard only, the real-model step,
 // axe-core, and screenshots of every step at desktop and phone width (target/e2e/screenshots/tour-*.png).
 // The model files come from /models/ (scripts/model.sh writes them; the harness serves them).
-import { test, before, after } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import path from "node:path";
-import { startServer, launch, openPage, settled, shots, root } from "./harness.mjs";
+import { settled, shots, root, pageSuite } from "./harness.mjs";
 
-let server, browser;
-const allProblems = [];
-
-before(async () => {
-  server = await startServer();
-  browser = await launch();
-});
-after(async () => {
-  await browser?.close();
-  server?.stop();
-});
-
-async function open(opts) {
-  const p = await openPage(browser, server, opts);
-  allProblems.push(p.problems);
-  return p;
-}
+const suite = pageSuite();
+const { open } = suite;
 
 const state = (page) => page.evaluate(() => window.playground.state);
 const tour = (page) => page.evaluate(() => {
@@ -229,7 +214,7 @@ test("resume from a URL: #tour=2 shows step 3 with its settings, in place", asyn
   await settled(page);
   assert.equal((await tour(page)).id, "causal");
   // A step past the end opens the last.
-  await page.goto(`${server.url}#tour=42`);
+  await page.goto(`${suite.server.url}#tour=42`);
   await page.waitForSelector("#playground[data-ready='true']");
   await page.waitForFunction(() => window.playground.state.tour === 5);
   assert.equal((await tour(page)).id, "cost");
@@ -340,5 +325,5 @@ test("the panel fits a 320 px screen", async () => {
 });
 
 test("no console errors and no request off the origin, on every page opened", () => {
-  assert.deepEqual(allProblems.flat().filter((p) => !p.startsWith("dialog")), []);
+  assert.deepEqual(suite.problems.flat().filter((p) => !p.startsWith("dialog")), []);
 });
