@@ -1,35 +1,18 @@
 // The tutorial page at /examples/ (www/examples/): an article whose live figures are custom
 // elements and one iframe, one of them driven by the article's own buttons through the element's
 // state. Read as a reader would, at desktop and phone width, in headless Chromium.
-import { test, before, after } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import path from "node:path";
-import { startServer, launch, shots, root } from "./harness.mjs";
+import { shots, root, pageSuite } from "./harness.mjs";
 
-let server, browser;
-
-before(async () => {
-  server = await startServer();
-  browser = await launch();
-});
-after(async () => {
-  await browser?.close();
-  server?.stop();
-});
+const suite = pageSuite();
 
 const FIGURES = ["fig-dot", "fig-scale", "fig-masks", "fig-heads"];
 
-async function openArticle(width, height) {
-  const context = await browser.newContext({ viewport: { width, height } });
-  const page = await context.newPage();
-  const problems = [];
-  page.on("console", (m) => { if (m.type() === "error") problems.push(`console: ${m.text()}`); });
-  page.on("pageerror", (e) => problems.push(`pageerror: ${e.message}`));
-  page.on("request", (r) => { if (!r.url().startsWith(server.origin) && !/^(data|blob):/.test(r.url())) problems.push(`off-origin request: ${r.url()}`); });
-  await page.goto(`${server.url}examples/`);
-  return { page, context, problems };
-}
+/** The article at this size (harness.openPage: its problems recorded, no playground to wait for). */
+const openArticle = (width, height) => suite.open({ width, height, path: "examples/", ready: false });
 
 /** Scrolls a figure into view and waits for its first view (its `ready`). */
 const ready = (page, id) =>

@@ -4,43 +4,18 @@
 // with rows x cols cells and the token labels, the CSV's values are the engine's trace exactly,
 // and the JSON's state, fed back (set() or its link), shows the same matrix again. At phone width
 // the buttons fit.
-import { test, before, after } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFile } from "node:fs/promises";
 import path from "node:path";
-import { startServer, launch, settled, shots } from "./harness.mjs";
+import { settled, shots, pageSuite } from "./harness.mjs";
 import { makeScale } from "../../www/js/components/heatmap/palette.js";
 import { WEIGHTS_STAGE } from "../../www/js/state.js";
 
-let server, browser;
-const allProblems = [];
+const suite = pageSuite();
 
-before(async () => {
-  server = await startServer();
-  browser = await launch();
-});
-after(async () => {
-  await browser?.close();
-  server?.stop();
-});
-
-/** The page at this size and pixel ratio, its problems recorded (as harness.openPage does). */
-async function open({ width = 1280, height = 800, dpr = 1, hash = "" } = {}) {
-  const context = await browser.newContext({ viewport: { width, height }, deviceScaleFactor: dpr, acceptDownloads: true });
-  const page = await context.newPage();
-  const problems = [];
-  allProblems.push(problems);
-  page.on("console", (m) => { if (m.type() === "error") problems.push(`console: ${m.text()}`); });
-  page.on("pageerror", (e) => problems.push(`pageerror: ${e.message}`));
-  page.on("request", (r) => {
-    const u = r.url();
-    if (!u.startsWith(server.origin) && !u.startsWith("data:") && !u.startsWith("blob:")) problems.push(`off-origin request: ${u}`);
-  });
-  await page.goto(server.url + (hash ? `#${hash}` : ""));
-  await page.waitForSelector("#playground[data-ready='true']");
-  await settled(page);
-  return { page, context };
-}
+/** The page at this size and pixel ratio (harness.openPage), its problems kept by the suite. */
+const open = suite.open;
 
 /** Clicks an export button and returns the download's name and bytes. */
 async function download(page, kind) {
@@ -247,5 +222,5 @@ test("at phone width the export buttons fit: no sideways scroll, every button on
 });
 
 test("the exports gave no console errors and no off-origin requests", () => {
-  assert.deepEqual(allProblems.flat(), []);
+  assert.deepEqual(suite.problems.flat(), []);
 });

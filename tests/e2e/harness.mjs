@@ -33,9 +33,13 @@ export async function launch() {
   return launchChromium();
 }
 
-/** A page that records problems into `problems` (console errors, page errors, off-origin requests). */
-export async function openPage(browser, server, { width = 1280, height = 800, hash = "", search = "", bypassCSP = false, setup = null } = {}) {
-  const context = await browser.newContext({ viewport: { width, height }, bypassCSP });
+/**
+ * A page that records problems into `problems` (console errors, page errors, off-origin requests).
+ * `path`: below the server's root (default: the playground); `ready`: wait for the playground's
+ * first view (false for a page without one); `dpr`: the device pixel ratio. Downloads are accepted.
+ */
+export async function openPage(browser, server, { width = 1280, height = 800, dpr = 1, path = "", hash = "", search = "", bypassCSP = false, ready = true, setup = null } = {}) {
+  const context = await browser.newContext({ viewport: { width, height }, deviceScaleFactor: dpr, bypassCSP, acceptDownloads: true });
   await setup?.(context); // routes and init scripts, before the page loads
   const page = await context.newPage();
   const problems = [];
@@ -46,9 +50,11 @@ export async function openPage(browser, server, { width = 1280, height = 800, ha
     const u = r.url();
     if (!u.startsWith(server.origin) && !u.startsWith("data:") && !u.startsWith("blob:")) problems.push(`off-origin request: ${u}`);
   });
-  await page.goto(server.url + (search ? `?${search}` : "") + (hash ? `#${hash}` : ""));
-  await page.waitForSelector("#playground[data-ready='true']");
-  await settled(page);
+  await page.goto(server.url + path + (search ? `?${search}` : "") + (hash ? `#${hash}` : ""));
+  if (ready) {
+    await page.waitForSelector("#playground[data-ready='true']");
+    await settled(page);
+  }
   return { page, context, problems };
 }
 

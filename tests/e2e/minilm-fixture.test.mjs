@@ -2,21 +2,13 @@
 // engine build loads the f32 weights served under /models/ and computes every attention map of
 // the fixture's sentences (tests/data/minilm-fixture.safetensors, made by minilm-fixture.py);
 // every map must be within 1e-4, as natively (tests/minilm.rs). Then the f16 and q8 files.
-import { test, before, after } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import path from "node:path";
-import { startServer, launch, root } from "./harness.mjs";
+import { root, pageSuite } from "./harness.mjs";
 
-let server, browser;
-before(async () => {
-  server = await startServer();
-  browser = await launch();
-});
-after(async () => {
-  await browser?.close();
-  server?.stop();
-});
+const suite = pageSuite();
 
 /** The fixture: [{sentence, ids, maps}] read from its safetensors file. */
 function fixture() {
@@ -59,9 +51,9 @@ const cases = fixture();
 
 for (const build of ["plain", "simd", "relaxed"]) {
   test(`the ${build} build's attention maps equal transformers' within 1e-4 (f32 weights)`, async () => {
-    const context = await browser.newContext();
+    const context = await suite.browser.newContext();
     const page = await context.newPage();
-    await page.goto(server.url + "models/index.json");
+    await page.goto(suite.server.url + "models/index.json");
     const got = await errors(page, build, "minilm-l6.f32.safetensors", cases);
     got.forEach((g, i) => {
       assert.deepEqual(g.ids, cases[i].ids, `the wordpieces of ${JSON.stringify(cases[i].sentence)}`);
@@ -74,9 +66,9 @@ for (const build of ["plain", "simd", "relaxed"]) {
 }
 
 test("the f16 and 8-bit files stay within their measured tolerances in the browser", async () => {
-  const context = await browser.newContext();
+  const context = await suite.browser.newContext();
   const page = await context.newPage();
-  await page.goto(server.url + "models/index.json");
+  await page.goto(suite.server.url + "models/index.json");
   for (const [file, tol] of [["minilm-l6.f16.safetensors", 2e-3], ["minilm-l6.q8.safetensors", 2.5e-2]]) {
     const got = await errors(page, "relaxed", file, cases);
     const worst = Math.max(...got.map((g) => g.worst));
@@ -87,9 +79,9 @@ test("the f16 and 8-bit files stay within their measured tolerances in the brows
 });
 
 test("a loaded model refuses bad calls with messages that name the problem, and keeps working", async () => {
-  const context = await browser.newContext();
+  const context = await suite.browser.newContext();
   const page = await context.newPage();
-  await page.goto(server.url + "models/index.json");
+  await page.goto(suite.server.url + "models/index.json");
   const results = await page.evaluate(async () => {
     const m = await import("/engine/relaxed/attention_playground.js");
     await m.default();

@@ -2,27 +2,16 @@
 // run on the chosen backend, WebGPU missing, a device lost in the middle of a run, axe-core.
 // Headless Chromium with --enable-unsafe-webgpu (scripts/chromium.mjs) offers SwiftShader, a
 // software adapter at CPU speed: the runs here are small (?long=N), never 16,384 tokens.
-import { test, before, after } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync, mkdirSync, copyFileSync } from "node:fs";
 import path from "node:path";
-import { startServer, launch, openPage, settled, root, shots } from "./harness.mjs";
+import { settled, root, shots, pageSuite } from "./harness.mjs";
 
-let server, browser;
-const allProblems = [];
-
-before(async () => {
-  server = await startServer();
-  browser = await launch();
-});
-after(async () => {
-  await browser?.close();
-  server?.stop();
-});
+const suite = pageSuite();
 
 async function open(opts) {
-  const p = await openPage(browser, server, opts);
-  allProblems.push(p.problems);
+  const p = await suite.open(opts);
   await p.page.waitForSelector("#ap-backends:not([data-webgpu='asking'])");
   return p;
 }
@@ -170,7 +159,7 @@ test("axe-core finds no serious or critical violations with the backend choice a
 });
 
 test("no console errors and no request off the origin, on every page opened", () => {
-  assert.deepEqual(allProblems.flat(), []);
+  assert.deepEqual(suite.problems.flat(), []);
   // The screenshots for the plan's notes, when that folder is there.
   try {
     mkdirSync("/work/plan/shots", { recursive: true });

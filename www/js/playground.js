@@ -536,7 +536,7 @@ export function mount(root, initial, { catalog, compute, models = null, onChange
       tokens: trace.tokens.query.map((t) => t.text),
       keys: trace.tokens.key.map((t) => t.text),
       focus,
-      weights: matrixOf(shown, WEIGHTS_STAGE) ?? null,
+      weights: weightsM ?? null,
       headTrace: headTrace ? { entropy: headTrace.entropy, maxWeight: headTrace.maxWeight } : null,
       mask: trace.mask,
       scale: trace.scale,

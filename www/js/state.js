@@ -106,6 +106,10 @@ export function editableOn(catalog, model, stage) {
   return modelOf(catalog, model).editable.find((e) => e.stage === stage && e.rows === "query-tokens") ?? null;
 }
 
+/** Words for the engine's axis names (a shape such as "query tokens × d_k"); an axis not listed reads as its name. */
+const AXIS_WORDS = { "query-tokens": "query tokens", "key-tokens": "key tokens", model: "d_model", head: "d_k", concat: "heads × d_k", "kv-concat": "key/value heads × d_k" };
+export const axisWords = (axis) => AXIS_WORDS[axis] ?? axis;
+
 /**
  * The current head's part of an axis of a weight matrix: `concat` and `kv-concat` hold one block
  * of headDim per head (per key/value head); other axes are whole. -> {start, length, sliced}

@@ -7,12 +7,11 @@
 // createFlow({onStage(name)}) -> {el, update(view), mark(sources)}
 //   view = {stages: [stage info], current, get(name) -> matrix | undefined, focus, weights,
 //   weightsStage (drawn on the 0-to-1 palette), clip ({axis: quantile}: colour scales clipped as on the large view)}
-//   (`weights`: the followed row's weights over the keys; `tokens`: {query, key} texts)
+//   (`weights`: the followed row's weights over the keys)
 import { h } from "../../dom.js";
 import { pixels } from "../../components/heatmap/palette.js";
 import { thumbSize, marksFor } from "./layout.js";
-
-const AXIS = { "query-tokens": "n", "key-tokens": "n", model: "d_model", head: "d_k", concat: "h·d_k", "kv-concat": "kv·d_k" };
+import { axisWords } from "../../state.js";
 
 /** The matrix sampled down to at most maxRows x maxCols values (nearest), or itself when it fits. */
 function sample(m, maxRows, maxCols) {
@@ -159,7 +158,7 @@ export function createFlow({ onStage }) {
         item.button.style.setProperty("--w", `${item.size.w}px`);
         item.button.style.setProperty("--h", `${item.size.h}px`);
         item.shape.textContent = shape;
-        item.axes.textContent = ` (${AXIS[s.rowAxis] ?? s.rowAxis} × ${AXIS[s.colAxis] ?? s.colAxis})`;
+        item.axes.textContent = ` (${axisWords(s.rowAxis)} × ${axisWords(s.colAxis)})`;
       }
       if (item.li.hidden !== !m) item.li.hidden = !m;
     }

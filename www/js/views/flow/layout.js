@@ -12,7 +12,6 @@ export function thumbSize(rows, cols, height = THUMB_H) {
   return { w: Math.round(Math.min(THUMB_MAX_W, Math.max(THUMB_MIN_W, w))), h: height };
 }
 
-const TOKEN_ROWS = new Set(["query-tokens", "key-tokens"]);
 
 /**
  * The marks on one stage's matrix. `info`: the stage (its rowAxis, colAxis); `focus`: the followed
@@ -40,6 +39,3 @@ export function marksFor(info, { focus = null, weights = null, sources = [] } = 
   }
   return marks;
 }
-
-/** Whether an axis runs along the tokens (a thumbnail's rows line up with the sentence). */
-export const tokenAxis = (axis) => TOKEN_ROWS.has(axis);

@@ -2,9 +2,8 @@
 // caption (title, formula, what and why, the shape).
 // createStages({onStage(name), onHead(h)}) -> {el, update(state, stages, heads, matrix), step(d)}
 import { h } from "../../dom.js";
+import { axisWords } from "../../state.js";
 
-/** Words for the engine's axis names in the shape line (an axis not listed shows its name). */
-const AXIS_WORDS = { "query-tokens": "query tokens", "key-tokens": "key tokens", model: "d_model", head: "d_k", concat: "heads × d_k", "kv-concat": "key/value heads × d_k" };
 
 export function createStages({ onStage, onHead }) {
   let current = null; // {state, stages} of the last update
@@ -46,8 +45,7 @@ export function createStages({ onStage, onHead }) {
     title.textContent = `${i + 1}. ${s.title}${s.perHead ? ` (head ${state.head + 1})` : ""}`;
     formula.textContent = s.formula;
     text.textContent = s.caption;
-    const words = (axis) => AXIS_WORDS[axis] ?? axis;
-    shape.textContent = matrix ? `Shape: ${matrix.rows} × ${matrix.cols} (${words(s.rowAxis)} × ${words(s.colAxis)})` : "";
+    shape.textContent = matrix ? `Shape: ${matrix.rows} × ${matrix.cols} (${axisWords(s.rowAxis)} × ${axisWords(s.colAxis)})` : "";
   }
   return { el, update, step };
 }
